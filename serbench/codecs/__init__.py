@@ -1,0 +1,119 @@
+"""The codec registry: every codec, built-in or third-party, comes from the `serbench.codecs`
+entry-point group, and a codec's library is imported only when the codec is built.
+
+A name like `msgpack+zstd` composes a registered codec with a compressor.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from serbench.codecs.base import Codec, CodecUnavailable, Encoded, encoded_size, joined, parts
+from serbench.codecs.compression import COMPRESSORS, compressed
+from serbench.errors import UserError, unknown_name
+
+GROUP = "serbench.codecs"
+
+__all__ = [
+    "GROUP",
+    "Codec",
+    "CodecEntry",
+    "CodecUnavailable",
+    "Encoded",
+    "available_codecs",
+    "codec_entries",
+    "encoded_size",
+    "get_codec",
+    "joined",
+    "parts",
+]
+
+
+@dataclass(frozen=True)
+class CodecEntry:
+    """One registered codec name: where it comes from and how to build it."""
+
+    name: str
+    distribution: str
+    target: str
+    entry_point: importlib.metadata.EntryPoint
+
+    def build(self) -> Codec:
+        """Build the codec, turning any import failure into `CodecUnavailable` with a reason."""
+        try:
+            factory: Callable[[], Any] = self.entry_point.load()
+            codec = factory()
+        except CodecUnavailable:
+            raise
+        except ImportError as exc:
+            raise CodecUnavailable(f"cannot import {self.target}: {exc}") from exc
+        if not isinstance(codec, Codec):
+            raise CodecUnavailable(f"{self.target} returned {type(codec).__name__}, not a Codec")
+        if codec.name != self.name:
+            raise CodecUnavailable(
+                f"{self.target} built a codec named {codec.name!r}, registered as {self.name!r}"
+            )
+        return codec
+
+
+@functools.cache
+def codec_entries() -> dict[str, CodecEntry]:
+    """Every registered codec by name; two distributions claiming one name is an error."""
+    entries: dict[str, CodecEntry] = {}
+    for ep in importlib.metadata.entry_points(group=GROUP):
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        entry = CodecEntry(ep.name, dist, ep.value, ep)
+        if ep.name in entries:
+            if entries[ep.name].target == ep.value:
+                continue  # one distribution seen twice on sys.path (editable + built)
+            first = entries[ep.name]
+            raise UserError(
+                f"codec name {ep.name!r} is registered twice: by {first.distribution} "
+                f"({first.target}) and by {dist} ({ep.value})"
+            )
+        entries[ep.name] = entry
+    return entries
+
+
+def known_names() -> list[str]:
+    """Registered codec names, sorted."""
+    return sorted(codec_entries())
+
+
+def get_codec(name: str) -> Codec:
+    """Build the codec called `name` (e.g. `msgpack` or `msgpack+zstd`).
+
+    Raises `UserError` for a name nobody registered, `CodecUnavailable` when its library is
+    missing.
+    """
+    check_names([name])
+    base, _, compressor = name.partition("+")
+    codec = codec_entries()[base].build()
+    return compressed(codec, compressor) if compressor else codec
+
+
+def available_codecs() -> list[str]:
+    """Names of the registered codecs that can be built here."""
+    names = []
+    for name in known_names():
+        try:
+            get_codec(name)
+        except CodecUnavailable:
+            continue
+        names.append(name)
+    return names
+
+
+def check_names(names: list[str]) -> None:
+    """Raise `UserError` for the first name that is neither registered nor a valid composition."""
+    entries = codec_entries()
+    for name in names:
+        base, _, compressor = name.partition("+")
+        if base not in entries:
+            raise unknown_name("codec", name, list(entries))
+        if compressor and compressor not in COMPRESSORS:
+            raise unknown_name("compressor", compressor, list(COMPRESSORS))

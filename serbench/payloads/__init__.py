@@ -1,0 +1,106 @@
+"""The payload registry and payload specs.
+
+A spec names one payload instance:
+
+- `records` or `records:5000` (or `records:5k`): a registered shape at a size;
+- `file:PATH`: a user's file (`.json`, `.msgpack`, `.cbor`, `.pickle`);
+- `package.module:function`: a user's factory, called with no arguments.
+
+Shapes come from the `serbench.payloads` entry-point group (the built-ins register there too).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import re
+from pathlib import Path
+
+from serbench.errors import UserError, unknown_name
+from serbench.payloads.model import DEFAULT_SEED, MadePayload, Payload
+from serbench.payloads.user_files import load_payload_file
+
+GROUP = "serbench.payloads"
+
+__all__ = ["DEFAULT_SEED", "GROUP", "MadePayload", "Payload", "get_payload", "make_payload",
+           "payload_entries"]
+
+_SIZE = re.compile(r"^(\d+)([kKmM]?)$")
+_FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+@functools.cache
+def payload_entries() -> dict[str, Payload]:
+    """Every registered payload shape by name; two shapes with one name is an error."""
+    found: dict[str, Payload] = {}
+    origin: dict[str, str] = {}
+    for ep in importlib.metadata.entry_points(group=GROUP):
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        if ep.name in found:
+            if origin[ep.name] == f"{dist} ({ep.value})":
+                continue
+            raise UserError(
+                f"payload name {ep.name!r} is registered twice: by {origin[ep.name]} "
+                f"and by {dist} ({ep.value})"
+            )
+        payload = ep.load()
+        if not isinstance(payload, Payload):
+            raise UserError(f"{ep.value} (payload {ep.name!r}) is not a serbench Payload")
+        found[ep.name] = payload
+        origin[ep.name] = f"{dist} ({ep.value})"
+    return found
+
+
+def get_payload(name: str) -> Payload:
+    """The registered shape called `name`, or a `UserError` listing the known ones."""
+    entries = payload_entries()
+    if name not in entries:
+        raise unknown_name("payload", name, list(entries))
+    return entries[name]
+
+
+def parse_size(text: str) -> int:
+    """`5000`, `5k` or `2M` as an integer (decimal multipliers)."""
+    match = _SIZE.match(text.strip())
+    if not match:
+        raise UserError(f"bad payload size {text!r}: use an integer, optionally with k or M")
+    number, suffix = match.groups()
+    return int(number) * {"": 1, "k": 10**3, "m": 10**6}[suffix.lower()]
+
+
+def make_payload(spec: str, seed: int = DEFAULT_SEED) -> MadePayload:
+    """Generate the payload named by `spec` (see the module docstring)."""
+    if spec.startswith("file:"):
+        path = Path(spec[len("file:"):])
+        obj = load_payload_file(path)
+        return MadePayload(spec, path.stem, path.stem, None, None, f"user file {path}", obj)
+    name, sep, size_text = spec.partition(":")
+    if sep and name not in payload_entries() and _FACTORY.match(spec):
+        return _from_factory(spec)
+    payload = get_payload(name)
+    size = parse_size(size_text) if sep else payload.default_size
+    if size < 1:
+        raise UserError(f"payload size must be at least 1, got {size} in {spec!r}")
+    obj = payload.generate(size, seed)
+    return MadePayload(
+        spec=f"{name}:{size}",
+        label=f"{name}-{size}",
+        name=name,
+        size=size,
+        seed=seed,
+        description=f"{payload.description} ({size} {payload.unit})",
+        obj=obj,
+    )
+
+
+def _from_factory(spec: str) -> MadePayload:
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UserError(f"payload factory {spec!r}: cannot import {module_name}: {exc}") from exc
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise UserError(f"payload factory {spec!r}: {module_name} has no callable {attr!r}")
+    return MadePayload(spec, attr, attr, None, None, f"factory {spec}", factory())
