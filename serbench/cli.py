@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from serbench.cli_run import add_run_command
 from serbench.errors import UserError
 
 EXIT_USAGE = 2
@@ -110,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Subcommands defined in their own modules register here (run, report, compare, serve).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    add_run_command,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

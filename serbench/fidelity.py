@@ -22,6 +22,7 @@ from serbench.codecs.base import Codec, encoded_size, joined
 
 EXACT, LOSSY, UNSUPPORTED, WRONG = "exact", "lossy", "unsupported", "wrong"
 TIMED_CLASSES = frozenset({EXACT, LOSSY})
+_OBJECT_EQ: Any = object.__eq__
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ class _Walk:
 
 def check(codec: Codec, payload_label: str, obj: Any) -> Fidelity:
     """Round-trip `obj` through `codec` once and classify the result."""
-    original = codec.prepared(obj)
     try:
+        original = codec.prepared(obj)  # the null codec pickles here: a refusal is data too
         encoded = codec.encode(original)
         size = encoded_size(encoded)
     except Exception as exc:  # any refusal by a codec is data, not a crash
@@ -136,6 +137,9 @@ def _same_type(a: Any, b: Any, path: str, walk: _Walk) -> bool:
             _same(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}", walk)
             for f in dataclasses.fields(a)
         )
+    if type(a).__eq__ is _OBJECT_EQ and hasattr(a, "__dict__") and hasattr(b, "__dict__"):
+        # A plain class instance compares by identity: compare its state instead.
+        return _same_dict(vars(a), vars(b), path, walk)
     return a == b or walk.differ(path, f"{_short(a)} != {_short(b)}")
 
 

@@ -43,9 +43,9 @@ def describe_compressors() -> list[dict[str, Any]]:
 
 
 def fidelity_matrix(codec_names: list[str], payload_specs: list[str]) -> list[fidelity.Fidelity]:
-    """Round-trip every codec × payload once; unavailable codecs become `unsupported` rows."""
+    """Round-trip every codec x payload once; unavailable codecs become `unsupported` rows."""
     payloads = [make_payload(spec) for spec in payload_specs]
-    results = []
+    results: list[fidelity.Fidelity] = []
     for name in codec_names:
         try:
             codec = get_codec(name)

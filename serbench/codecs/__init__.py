@@ -49,7 +49,7 @@ class CodecEntry:
             codec = factory()
         except CodecUnavailable:
             raise
-        except ImportError as exc:
+        except (ImportError, AttributeError) as exc:
             raise CodecUnavailable(f"cannot import {self.target}: {exc}") from exc
         if not isinstance(codec, Codec):
             raise CodecUnavailable(f"{self.target} returned {type(codec).__name__}, not a Codec")

@@ -44,7 +44,12 @@ def payload_entries() -> dict[str, Payload]:
                 f"payload name {ep.name!r} is registered twice: by {origin[ep.name]} "
                 f"and by {dist} ({ep.value})"
             )
-        payload = ep.load()
+        try:
+            payload = ep.load()
+        except (ImportError, AttributeError) as exc:
+            raise UserError(
+                f"payload {ep.name!r} from {dist} ({ep.value}) cannot be loaded: {exc}"
+            ) from exc
         if not isinstance(payload, Payload):
             raise UserError(f"{ep.value} (payload {ep.name!r}) is not a serbench Payload")
         found[ep.name] = payload

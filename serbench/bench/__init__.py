@@ -1,0 +1,1 @@
+"""The timed loops: one pyperf program (`python -m serbench.bench.cell`) per matrix cell."""

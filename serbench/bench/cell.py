@@ -1,0 +1,175 @@
+"""One matrix cell as a pyperf program: `python -m serbench.bench.cell --codec ... [pyperf flags]`.
+
+Each cell is its own program with exactly one benchmark, so pyperf's workers can never measure
+another benchmark than the one they are labelled with, and a crashing cell takes nothing else
+down. Every cell option is forwarded to the workers (`add_cmdline_args`).
+
+Set-up (payload generation, codec construction, server start, connection, handshake) happens in
+each worker before `bench_time_func`; the server is stopped when the worker ends, also on errors.
+Each worker appends its measured (non-warm-up) per-request latencies to `--samples-dir` so that
+percentiles can be computed from samples pooled across workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from array import array
+from pathlib import Path
+from typing import Any
+
+import pyperf
+
+from serbench.bench import loops
+from serbench.codecs import encoded_size, get_codec, joined
+from serbench.payloads import make_payload
+from serbench.transport import placement
+from serbench.transport.client import ServerProcess
+from serbench.transport.framing import DEFAULT_MAX_FRAME
+
+SCENARIOS = ("roundtrip", "stream", "encode", "decode")
+SOCKET_SCENARIOS = frozenset({"roundtrip", "stream"})
+#: Bump when what a scenario times changes, so old results are not compared with new ones.
+SCENARIO_VERSION = "1"
+STREAM_BYTES_PER_BATCH = 8 * 2**20
+MAX_STREAM_BATCH = 1000
+
+
+def bench_name(scenario: str, transport: str | None, payload_label: str) -> str:
+    """Benchmark names never contain the codec, so pyperf lines codecs up by name."""
+    if scenario in SOCKET_SCENARIOS:
+        return f"{scenario}/{transport}/{payload_label}"
+    return f"{scenario}/{payload_label}"
+
+
+def stream_batch(encoded_bytes: int) -> int:
+    """Frames per acknowledged batch: about 8 MiB of frames, between 1 and 1000."""
+    return max(1, min(MAX_STREAM_BATCH, STREAM_BYTES_PER_BATCH // max(1, encoded_bytes)))
+
+
+def add_cell_options(parser: argparse.ArgumentParser) -> None:
+    """The cell's own options, added to pyperf's parser."""
+    group = parser.add_argument_group("serbench cell")
+    group.add_argument("--codec", required=True)
+    group.add_argument("--payload", required=True, help="payload spec")
+    group.add_argument("--scenario", required=True, choices=SCENARIOS)
+    group.add_argument("--transport", choices=["tcp", "uds"], default=None)
+    group.add_argument("--bench-name", required=True)
+    group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
+    group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
+    group.add_argument("--samples-dir", default=None)
+    group.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME)
+    group.add_argument("--io-timeout", type=float, default=30.0)
+
+
+_FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
+              "samples_dir", "max_frame", "io_timeout")
+
+
+def forward_options(cmd: list[str], args: argparse.Namespace) -> None:
+    """pyperf's `add_cmdline_args` hook: workers get every cell option."""
+    for key in _FORWARDED:
+        value = getattr(args, key)
+        if value is not None:
+            cmd.extend([f"--{key.replace('_', '-')}", str(value)])
+
+
+def main() -> None:
+    """Run the cell under pyperf (manager or worker, as pyperf decides)."""
+    runner = pyperf.Runner(add_cmdline_args=forward_options,
+                           program_args=("-m", "serbench.bench.cell"))
+    add_cell_options(runner.argparser)
+    args = runner.parse_args()
+    if args.scenario in SOCKET_SCENARIOS and args.transport is None:
+        runner.argparser.error(f"--scenario {args.scenario} needs --transport")
+    if not args.worker:
+        # The manager only spawns workers and collects their runs; it needs no set-up.
+        runner.bench_time_func(args.bench_name, _not_called)
+        return
+    with contextlib.ExitStack() as cleanup:
+        run_worker(runner, args, cleanup)
+
+
+def _not_called(loops: int) -> float:
+    raise AssertionError("the pyperf manager never calls the time function")
+
+
+def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
+               cleanup: contextlib.ExitStack) -> None:
+    """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
+    client_cpu, server_cpu = placement.cpus_for(args.pin)
+    placement.pin_self(client_cpu)
+    codec = get_codec(args.codec)
+    made = make_payload(args.payload)
+    obj = codec.prepared(made.obj)
+    encoded = codec.encode(obj)
+    size = encoded_size(encoded)
+    batch = stream_batch(size) if args.scenario == "stream" else None
+    runner.metadata.update(_metadata(args, codec, made, size, batch))
+
+    samples: list[array[int]] = []
+    timed: loops.TimeFunc
+    if args.scenario == "encode":
+        timed = loops.encode_loop(codec, obj)
+    elif args.scenario == "decode":
+        timed = loops.decode_loop(codec, memoryview(joined(encoded)))
+    else:
+        server = cleanup.enter_context(ServerProcess(
+            args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
+            max_frame=args.max_frame, timeout_s=args.io_timeout))
+        conn = cleanup.enter_context(server.connect())
+        if args.scenario == "roundtrip":
+            conn.start_roundtrip()
+            timed = loops.roundtrip_loop(codec, obj, conn, samples)
+        else:
+            assert batch is not None
+            conn.start_stream(batch)
+            timed = loops.stream_loop(codec, obj, conn, batch)
+    del encoded
+    placement.apply_gc_policy(args.gc)
+    runner.bench_time_func(args.bench_name, timed, inner_loops=batch)
+    calibrating = args.calibrate_loops or args.recalibrate_loops or args.calibrate_warmups \
+        or args.recalibrate_warmups
+    if samples and args.samples_dir and not calibrating:
+        _save_samples(Path(args.samples_dir), samples[args.warmups or 0 :])
+
+
+def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
+              batch: int | None) -> dict[str, str | int | float]:
+    meta: dict[str, str | int | float] = {
+        "serbench_codec": codec.name,
+        "serbench_codec_library": codec.library,
+        "serbench_codec_version": codec.version,
+        "serbench_codec_options": codec.options,
+        "serbench_call_path": codec.call_path,
+        "serbench_payload": made.label,
+        "serbench_payload_spec": made.spec,
+        "serbench_encoded_bytes": size,
+        "serbench_scenario": args.scenario,
+        "serbench_scenario_version": SCENARIO_VERSION,
+        "serbench_transport": args.transport or "in-process",
+        "serbench_pin": args.pin,
+        "serbench_gc": args.gc,
+    }
+    if made.size is not None:
+        meta["serbench_payload_size"] = made.size
+    if made.seed is not None:
+        meta["serbench_payload_seed"] = made.seed
+    if batch is not None:
+        meta["serbench_stream_batch"] = batch
+    return meta
+
+
+def _save_samples(directory: Path, measured: list[array[int]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{os.getpid()}.tmp"
+    with open(tmp, "wb") as out:
+        for chunk in measured:
+            chunk.tofile(out)
+    tmp.replace(directory / f"{os.getpid()}.ns")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Matrix files: a declarative TOML list of codecs, payloads, transports and scenarios.
+
+`scenarios/default.toml` is the embedded default; CLI filters narrow or replace each list.
+A key nobody knows is an error naming the key and its line, so a typo never silently runs the
+wrong matrix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from serbench.bench.cell import SCENARIOS, SOCKET_SCENARIOS, bench_name
+from serbench.errors import UserError, unknown_name
+from serbench.transport.client import TRANSPORTS
+from serbench.transport.placement import GC_POLICIES, PIN_MODES
+
+LIST_KEYS = ("codecs", "payloads", "transports", "scenarios")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """pyperf's budget per cell; `min_samples` raises `min_time` for slow round trips."""
+
+    processes: int = 2
+    values: int = 2
+    warmups: int = 1
+    min_time: float = 0.03
+    min_samples: int = 1000
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """What to run: the cross product of the lists, at a budget, with placement and GC."""
+
+    codecs: list[str]
+    payloads: list[str]
+    transports: list[str] = field(default_factory=lambda: list(TRANSPORTS))
+    scenarios: list[str] = field(default_factory=lambda: list(SCENARIOS))
+    budget: Budget = field(default_factory=Budget)
+    pin: str = "same"
+    gc: str = "on"
+    source: str = "<built in>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The matrix as run, for environment.json."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark: a codec on a payload in a scenario (over a transport)."""
+
+    codec: str
+    payload: str
+    scenario: str
+    transport: str | None
+
+    def name(self, payload_label: str) -> str:
+        """The pyperf benchmark name (without the codec)."""
+        return bench_name(self.scenario, self.transport, payload_label)
+
+
+def builtin_matrix_path(name: str = "default") -> Path:
+    """A matrix shipped with serbench: in the wheel, or the repository's `scenarios/`."""
+    packaged = resources.files("serbench").joinpath("_scenarios", f"{name}.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parent.parent / "scenarios" / f"{name}.toml"
+    if source.is_file():
+        return source
+    raise UserError(f"no built-in matrix named {name!r}")
+
+
+def load_matrix(path: Path) -> Matrix:
+    """Parse and validate a matrix file; errors name the file, the key and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"matrix file {path}: cannot read it ({exc.strerror or exc})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"matrix file {path}: not valid TOML: {exc}") from exc
+
+    def bad(key: str, why: str) -> UserError:
+        return UserError(f"matrix file {path}, line {_line_of(text, key)}: {why}")
+
+    known_top = {*LIST_KEYS, "budget", "options"}
+    for key in data:
+        if key not in known_top:
+            raise bad(key, f"unknown key {key!r}; known keys: {', '.join(sorted(known_top))}")
+    lists: dict[str, list[str]] = {}
+    for key in LIST_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
+            raise bad(key, f"{key!r} must be a non-empty list of strings")
+        lists[key] = value
+    if "codecs" not in lists or "payloads" not in lists:
+        raise UserError(f"matrix file {path}: 'codecs' and 'payloads' are required")
+    budget = _section(data, "budget", Budget(), bad)
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        raise bad("options", "[options] must be a table")
+    for key in options:
+        if key not in ("pin", "gc"):
+            raise bad(key, f"unknown key {key!r} in [options]; known keys: gc, pin")
+    matrix = Matrix(
+        codecs=lists["codecs"], payloads=lists["payloads"],
+        transports=lists.get("transports", list(TRANSPORTS)),
+        scenarios=lists.get("scenarios", list(SCENARIOS)),
+        budget=budget, pin=str(options.get("pin", "same")), gc=str(options.get("gc", "on")),
+        source=str(path),
+    )
+    try:
+        validate(matrix)
+    except UserError as exc:
+        raise UserError(f"matrix file {path}: {exc}") from exc
+    return matrix
+
+
+def _section(data: dict[str, Any], name: str, default: Budget, bad: Any) -> Budget:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise bad(name, f"[{name}] must be a table")
+    fields = {f.name: f.type for f in dataclasses.fields(default)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise bad(key, f"unknown key {key!r} in [{name}]; known keys: "
+                           f"{', '.join(sorted(fields))}")
+        expected = float if fields[key] == "float" else int
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                expected is int and not isinstance(value, int)) or value <= 0:
+            raise bad(key, f"[{name}] {key} must be a positive {expected.__name__}")
+        values[key] = expected(value)
+    return dataclasses.replace(default, **values)
+
+
+def _line_of(text: str, key: str) -> int | str:
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"^\s*(\[\s*)?{re.escape(key)}\s*(=|\])", line):
+            return number
+    return "?"
+
+
+def validate(matrix: Matrix) -> None:
+    """Every name in the matrix must be known (codecs, transports, scenarios, options)."""
+    from serbench.codecs import check_names
+
+    check_names(matrix.codecs)
+    for transport in matrix.transports:
+        if transport not in TRANSPORTS:
+            raise unknown_name("transport", transport, list(TRANSPORTS))
+    for scenario in matrix.scenarios:
+        if scenario not in SCENARIOS:
+            raise unknown_name("scenario", scenario, list(SCENARIOS))
+    if matrix.pin not in PIN_MODES:
+        raise unknown_name("pin mode", matrix.pin, list(PIN_MODES))
+    if matrix.gc not in GC_POLICIES:
+        raise unknown_name("gc policy", matrix.gc, list(GC_POLICIES))
+
+
+def expand(matrix: Matrix) -> list[Cell]:
+    """The cells of a matrix, codec by codec (so each codec's suite file fills in order)."""
+    cells = []
+    for codec in matrix.codecs:
+        for payload in matrix.payloads:
+            for scenario in matrix.scenarios:
+                if scenario in SOCKET_SCENARIOS:
+                    cells.extend(Cell(codec, payload, scenario, t) for t in matrix.transports)
+                else:
+                    cells.append(Cell(codec, payload, scenario, None))
+    return cells

@@ -1,0 +1,340 @@
+"""Run a matrix cell by cell, pyperformance style: each cell is a subprocess (a pyperf
+program); a failing cell is recorded with its error and the run goes on; each finished cell is
+on disk at once; an interrupted run keeps what it measured and `--resume` fills in the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from serbench import environment, fidelity, results
+from serbench.codecs import Codec, CodecUnavailable, encoded_size, get_codec, joined
+from serbench.codecs.pickle_family import PROTOCOL
+from serbench.matrix import Cell, Matrix, expand
+from serbench.payloads import MadePayload, make_payload
+from serbench.stats import latency_percentiles
+
+#: pyperf options that set the budget themselves; when given, the matrix budget steps aside.
+_BUDGET_FLAGS = {"processes": ("-p", "--processes"), "values": ("-n", "--values"),
+                 "warmups": ("-w", "--warmups"), "min_time": ("--min-time",)}
+_MODE_FLAGS = ("--fast", "--rigorous", "--debug-single-value")
+DEFAULT_CELL_TIMEOUT_S = 900.0
+
+
+class Interrupted(Exception):
+    """SIGTERM (or SIGINT) arrived: stop after cleaning up, keeping finished cells."""
+
+
+@dataclass
+class RunPlan:
+    """A run: the matrix, where results go, and how to drive pyperf."""
+
+    matrix: Matrix
+    outdir: Path
+    pyperf_args: list[str] = field(default_factory=list)
+    resume: bool = False
+    cell_timeout_s: float = DEFAULT_CELL_TIMEOUT_S
+    progress: Callable[[str], None] = print
+
+
+@dataclass
+class _Prepared:
+    """Per codec x payload: what fidelity said and what the estimate of one request is."""
+
+    fidelity: fidelity.Fidelity
+    codec: Codec | None
+    payload: MadePayload
+    seconds_per_request: float = 0.0
+    zlib_bytes: int | None = None
+    reference_bytes: int | None = None
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Identity of a summary row: codec, scenario, transport, payload label."""
+    return (str(row["codec"]), str(row["scenario"]), str(row.get("transport") or ""),
+            str(row["payload"]))
+
+
+def run(plan: RunPlan) -> list[dict[str, Any]]:
+    """Run every cell of the plan; returns the summary rows (also written to summary.csv)."""
+    out = plan.outdir
+    results.check_writable(out)
+    env = environment.collect({"matrix": plan.matrix.to_dict(), "pyperf_args": plan.pyperf_args,
+                               "pin": plan.matrix.pin, "gc": plan.matrix.gc})
+    kept: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    if plan.resume and (out / results.SUMMARY).exists():
+        kept = {row_key(r): dict(r) for r in results.read_summary(out)
+                if r["status"] in (results.OK, results.SKIPPED)}
+        with contextlib.suppress(results.ResultsError):
+            env["start"] = results.read_environment(out).get("start", env["start"])
+        env["resumed"] = environment.now_iso()
+    env["status"] = "running"
+    results.write_environment(out, env)
+
+    cells = expand(plan.matrix)
+    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    prepared: dict[tuple[str, str], _Prepared] = {}
+    payloads: dict[str, MadePayload] = {}
+    started = time.monotonic()
+    timed_done = 0
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        for index, cell in enumerate(cells, 1):
+            prep = _prepare(cell, prepared, payloads)
+            name = cell.name(prep.payload.label)
+            key = (cell.codec, cell.scenario, cell.transport or "", prep.payload.label)
+            if key in kept:
+                rows[key] = kept[key]
+                plan.progress(f"[{index}/{len(cells)}] {cell.codec} {name}: kept from the "
+                              "earlier run")
+                continue
+            t0 = time.monotonic()
+            row = _run_cell(plan, cell, name, prep)
+            rows[key] = row
+            results.write_summary(out, _ordered(rows, kept))
+            if row["status"] != results.SKIPPED:
+                timed_done += 1
+            plan.progress(_progress_line(index, len(cells), cell.codec, name, row,
+                                         time.monotonic() - t0, started, timed_done,
+                                         _remaining_timed(cells[index:], prepared)))
+    except (KeyboardInterrupt, Interrupted):
+        env["status"] = "interrupted"
+        raise
+    else:
+        env["status"] = "complete"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        env["end"] = environment.now_iso()
+        env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+        env["codecs"] = {n: _codec_info(p.codec) for (n, _), p in prepared.items()
+                         if p.codec is not None}
+        results.write_environment(out, env)
+    return _ordered(rows, kept)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(f"received signal {signum}")
+
+
+def _ordered(rows: dict[Any, dict[str, Any]], kept: dict[Any, dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """This run's rows in cell order, then earlier rows this run did not reach."""
+    return [*rows.values(), *(r for k, r in kept.items() if k not in rows)]
+
+
+def _codec_info(codec: Codec) -> dict[str, Any]:
+    return {"library": codec.library, "version": codec.version, "options": codec.options,
+            "call_path": codec.call_path, **codec.capabilities()}
+
+
+def _prepare(cell: Cell, cache: dict[tuple[str, str], _Prepared],
+             payloads: dict[str, MadePayload]) -> _Prepared:
+    """Fidelity and a rough cost estimate per codec x payload, once, outside any timing."""
+    key = (cell.codec, cell.payload)
+    if key in cache:
+        return cache[key]
+    if cell.payload not in payloads:
+        payloads[cell.payload] = make_payload(cell.payload)
+    made = payloads[cell.payload]
+    try:
+        codec = get_codec(cell.codec)
+    except CodecUnavailable as exc:
+        prep = _Prepared(fidelity.Fidelity(cell.codec, made.label, fidelity.UNSUPPORTED,
+                                           f"codec unavailable: {exc}"), None, made)
+        cache[key] = prep
+        return prep
+    result = fidelity.check(codec, made.label, made.obj)
+    prep = _Prepared(result, codec, made)
+    if result.timed:
+        obj = codec.prepared(made.obj)
+        t0 = time.perf_counter()
+        encoded = codec.encode(obj)
+        codec.decode(memoryview(joined(encoded)))
+        elapsed = time.perf_counter() - t0
+        size = encoded_size(encoded)
+        # Codec work on both sides, a loopback floor, and the bytes copied in each direction.
+        prep.seconds_per_request = 2 * elapsed + 30e-6 + 2 * size / 1e9
+        prep.zlib_bytes = len(zlib.compress(joined(encoded)))
+    prep.reference_bytes = len(pickle.dumps(made.obj, protocol=PROTOCOL))
+    cache[key] = prep
+    return prep
+
+
+def _base_row(cell: Cell, prep: _Prepared, name: str) -> dict[str, Any]:
+    return {
+        "codec": cell.codec, "scenario": cell.scenario, "transport": cell.transport or "",
+        "payload": prep.payload.label, "payload_spec": prep.payload.spec,
+        "payload_size": prep.payload.size, "benchmark": name,
+        "fidelity": prep.fidelity.status, "losses": ", ".join(prep.fidelity.losses),
+        "encoded_bytes": prep.fidelity.encoded_bytes, "zlib_bytes": prep.zlib_bytes,
+        "reference_bytes": prep.reference_bytes,
+        "library": prep.codec.library if prep.codec else "",
+        "version": prep.codec.version if prep.codec else "",
+    }
+
+
+def _budget_args(plan: RunPlan, cell: Cell, prep: _Prepared) -> list[str]:
+    """The matrix budget as pyperf options, unless the user passed pyperf's own."""
+    given = set(plan.pyperf_args)
+    if given & set(_MODE_FLAGS):
+        return []
+    budget = plan.matrix.budget
+    args: list[str] = []
+    for key, flags in _BUDGET_FLAGS.items():
+        if any(arg == flag or arg.startswith(flag + "=") for arg in given for flag in flags):
+            continue
+        value: float = getattr(budget, key)
+        if key == "min_time" and cell.scenario == "roundtrip":
+            # Enough pooled samples for p99.9: slow round trips get a longer budget.
+            needed = budget.min_samples * prep.seconds_per_request / (
+                budget.processes * budget.values)
+            value = max(value, round(1.2 * needed, 3))
+        args += [flags[-1], str(value)]
+    return args
+
+
+def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str, Any]:
+    row = _base_row(cell, prep, name)
+    if not prep.fidelity.timed:
+        row.update(status=results.SKIPPED,
+                   detail=f"{prep.fidelity.status}: {prep.fidelity.detail}")
+        return row
+    work = Path(tempfile.mkdtemp(prefix="serbench-cell-"))
+    try:
+        output = work / "bench.json"
+        samples_dir = work / "samples"
+        cmd = [sys.executable, "-m", "serbench.bench.cell", "--codec", cell.codec,
+               "--payload", cell.payload, "--scenario", cell.scenario, "--bench-name", name,
+               "--pin", plan.matrix.pin, "--gc", plan.matrix.gc,
+               "--samples-dir", str(samples_dir), "--output", str(output), "--quiet"]
+        if cell.transport:
+            cmd += ["--transport", cell.transport]
+        cmd += _budget_args(plan, cell, prep) + plan.pyperf_args
+        error = _run_subprocess(cmd, work / "log.txt", plan.cell_timeout_s)
+        if error:
+            row.update(status=results.FAILED, detail=error)
+            return row
+        return _record(plan.outdir, cell, name, prep, row, output, samples_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_subprocess(cmd: list[str], log_path: Path, timeout_s: float) -> str | None:
+    """Run a cell program in its own session; None on success, else the reason."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                close_fds=True)
+        try:
+            code = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return f"timed out after {timeout_s:g} s"
+        except BaseException:
+            _kill_group(proc)
+            raise
+    if code == 0:
+        return None
+    text = log_path.read_text(errors="replace").strip().splitlines()
+    useful = [line for line in text if line.strip() and not line.startswith("  File ")]
+    return f"exit code {code}: " + " | ".join(useful[-3:])[-600:]
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a cell and everything it started (pyperf workers, servers): TERM, then KILL."""
+    for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers whose parent already exited
+
+
+def _record(outdir: Path, cell: Cell, name: str, prep: _Prepared, row: dict[str, Any],
+            output: Path, samples_dir: Path) -> dict[str, Any]:
+    """Merge the cell's benchmark into the codec's suite and fill its summary row."""
+    import numpy as np
+
+    suite = results.load_suite(output)
+    bench = suite.get_benchmarks()[0]
+    mean = bench.mean()
+    row.update(status=results.OK, mean_s=mean, values=bench.get_nvalue(),
+               stdev_s=bench.stdev() if bench.get_nvalue() > 1 else None)
+    extra: dict[str, Any] = {"serbench_fidelity": prep.fidelity.status}
+    if prep.fidelity.losses:
+        extra["serbench_losses"] = ", ".join(prep.fidelity.losses)
+    if cell.scenario == "roundtrip":
+        chunks = [np.fromfile(p, dtype=np.int64) for p in sorted(samples_dir.glob("*.ns"))]
+        pooled = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        if pooled.size:
+            target = results.samples_path(outdir, cell.codec, name)
+            results.atomic_write(target, lambda out: np.save(out, pooled))
+            pct = latency_percentiles(pooled)
+            row.update({f"{k}_s": v for k, v in pct.items()}, samples=int(pooled.size))
+            extra.update({f"serbench_{k}_s": v for k, v in pct.items()},
+                         serbench_samples=int(pooled.size))
+    else:
+        per_s = 1.0 / mean
+        size = row["encoded_bytes"] or 0
+        items = len(prep.payload.obj) if isinstance(prep.payload.obj, list) else 1
+        row.update(msgs_per_s=per_s, mb_per_s=size * per_s / 1e6)
+        if cell.scenario == "stream":
+            row.update(objects_per_s=per_s * items)
+    bench.update_metadata(extra)
+    results.add_benchmark(outdir, cell.codec, bench)
+    return row
+
+
+def _remaining_timed(cells: list[Cell], prepared: dict[tuple[str, str], _Prepared]) -> int:
+    """Cells left that will be timed (fidelity unknown yet counts as timed)."""
+    count = 0
+    for cell in cells:
+        prep = prepared.get((cell.codec, cell.payload))
+        if prep is None or prep.fidelity.timed:
+            count += 1
+    return count
+
+
+def _progress_line(index: int, total: int, codec: str, name: str, row: dict[str, Any],
+                   took: float, started: float, timed_done: int, timed_left: int) -> str:
+    elapsed = time.monotonic() - started
+    eta = elapsed / timed_done * timed_left if timed_done else 0.0
+    if row["status"] == results.OK:
+        what = _format_seconds(row["mean_s"])
+        if row.get("stdev_s"):
+            what += f" +- {_format_seconds(row['stdev_s'])}"
+        if row.get("p99_s"):
+            what += f" (p99 {_format_seconds(row['p99_s'])})"
+    else:
+        what = f"{row['status']}: {row.get('detail', '')}"[:120]
+    return (f"[{index}/{total}] {codec} {name}: {what}  [{took:.1f} s; elapsed "
+            f"{_clock(elapsed)}, ETA {_clock(eta)}]")
+
+
+def _format_seconds(value: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

@@ -1,0 +1,80 @@
+"""Shared helpers: running the CLI in a subprocess, fake plugin distributions, fake codecs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serbench.codecs import Codec, codec_entries
+from serbench.payloads import payload_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_serbench(*args: str, pythonpath: Path | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m serbench ARGS` in a fresh interpreter (the venv's, the one running pytest)."""
+    return run_python("-m", "serbench", *args, pythonpath=pythonpath, env=env)
+
+
+def run_python(*args: str, pythonpath: Path | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter with ARGS, optionally with an extra directory on PYTHONPATH."""
+    full_env = dict(os.environ)
+    full_env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        full_env["PYTHONPATH"] = str(pythonpath)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=ROOT, env=full_env,
+        timeout=120, check=False,
+    )
+
+
+def make_distribution(root: Path, dist_name: str, modules: dict[str, str],
+                      entry_points: dict[str, dict[str, str]], version: str = "1.0") -> Path:
+    """Lay out an installed distribution in `root`: its modules plus a `.dist-info` directory.
+
+    This is what `pip install` leaves in site-packages, so `importlib.metadata` finds it once
+    `root` is on `sys.path` (or PYTHONPATH): a third-party plugin without touching serbench.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for module, source in modules.items():
+        (root / f"{module}.py").write_text(source, encoding="utf-8")
+    info = root / f"{dist_name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: {version}\n", encoding="utf-8")
+    lines = []
+    for group, names in entry_points.items():
+        lines.append(f"[{group}]")
+        lines.extend(f"{name} = {target}" for name, target in names.items())
+        lines.append("")
+    (info / "entry_points.txt").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def fresh_registries() -> Iterator[None]:
+    """Clear the cached codec and payload registries before and after the test."""
+    codec_entries.cache_clear()
+    payload_entries.cache_clear()
+    yield
+    codec_entries.cache_clear()
+    payload_entries.cache_clear()
+
+
+def fake_codec(encode: Callable[[Any], Any], decode: Callable[[memoryview], Any], *,
+               name: str = "fake", prepare: Callable[[Any], Any] | None = None) -> Codec:
+    """A minimal Codec record around two callables."""
+    return Codec(
+        name=name, library="tests", version="0", options="", encode=encode, decode=decode,
+        call_path="fake", safe_for_untrusted_input=False, cross_language=False,
+        same_python_only=False, human_readable=False, prepare=prepare,
+    )

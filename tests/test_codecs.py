@@ -1,0 +1,342 @@
+"""Every built-in codec (and a few compositions) on boundary values, memoryview input, the
+out-of-band pickle frame and the null codec."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from serbench.codecs import (
+    CodecUnavailable,
+    codec_entries,
+    encoded_size,
+    get_codec,
+    joined,
+    known_names,
+    parts,
+)
+from serbench.errors import UserError
+from serbench.fidelity import check
+
+BUILTIN = sorted(n for n, e in codec_entries().items() if e.distribution == "serbench")
+COMPOSITIONS = ["msgpack+zlib", "pickle+zstd", "orjson+lz4"]
+ALL_CODECS = BUILTIN + COMPOSITIONS
+
+FOUR_MIB = random.Random(1234).randbytes(4 * 2**20)
+UNICODE = (
+    "Zwölf Boxkämpfer jagen Viktor | Съешь же ещё | いろはにほへと | 敏捷的棕色狐狸 | "
+    "الثعلب البني | דג סקרן | Ξεσκεπάζω | 🦊🐶✨ | 👩‍👩‍👧 | \u0000 nul and \ud7ff edge"
+)
+
+#: The boundary table: value id -> value.
+VALUES: dict[str, Any] = {
+    "int 2^31-1": 2**31 - 1,
+    "int 2^31": 2**31,
+    "int 2^63-1": 2**63 - 1,
+    "int 2^63": 2**63,
+    "int 2^64-1": 2**64 - 1,
+    "int 2^64": 2**64,
+    "int -(2^31-1)": -(2**31 - 1),
+    "int -2^31": -(2**31),
+    "int -2^31-1": -(2**31) - 1,
+    "int -(2^63-1)": -(2**63 - 1),
+    "int -2^63": -(2**63),
+    "int -2^63-1": -(2**63) - 1,
+    "int -(2^64-1)": -(2**64 - 1),
+    "int -2^64": -(2**64),
+    "nan": math.nan,
+    "inf": math.inf,
+    "-inf": -math.inf,
+    "nan in list": [1.0, math.nan, math.inf],
+    "empty dict": {},
+    "empty list": [],
+    "empty str": "",
+    "empty bytes": b"",
+    "unicode": UNICODE,
+    "unicode keys": {"ключ": "値", "🔑": ["ε", "ש"]},
+    "4 MiB bytes": FOUR_MIB,
+    "tuple": (1, "a"),
+    "int keys": {1: "a", 2: "b"},
+    "bools": [True, False, None, 0, 1],
+}
+
+# Expectations: "exact", ("lossy", losses), ("unsupported", text the detail must contain).
+BEYOND_64_BITS = ("unsupported", "encode:")
+TUPLE_LOSSY = ("lossy", ("tuple→list",))
+NAN_NULL = ("lossy", ("NaN/inf→null",))
+ALL_EXACT: dict[str, Any] = {}
+
+MSGPACK = {
+    "int 2^64": ("unsupported", "encode: OverflowError"),
+    "int -2^63-1": ("unsupported", "encode: OverflowError"),
+    "int -(2^64-1)": ("unsupported", "encode: OverflowError"),
+    "int -2^64": ("unsupported", "encode: OverflowError"),
+    "tuple": TUPLE_LOSSY,
+    # strict_map_key=True: msgpack writes int keys but refuses to read them back.
+    "int keys": ("unsupported", "decode of its own output: ValueError"),
+}
+ORJSON = {
+    "int 2^64": ("unsupported", "Integer exceeds 64-bit range"),
+    "int -2^63-1": ("unsupported", "Integer exceeds 64-bit range"),
+    "int -(2^64-1)": ("unsupported", "Integer exceeds 64-bit range"),
+    "int -2^64": ("unsupported", "Integer exceeds 64-bit range"),
+    "nan": NAN_NULL,
+    "inf": NAN_NULL,
+    "-inf": NAN_NULL,
+    "nan in list": NAN_NULL,
+    "empty bytes": ("unsupported", "not JSON serializable: bytes"),
+    "4 MiB bytes": ("unsupported", "not JSON serializable: bytes"),
+    "tuple": TUPLE_LOSSY,
+    "int keys": ("unsupported", "Dict key must be str"),
+}
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "pickle": ALL_EXACT,
+    "pickle-oob": ALL_EXACT,
+    "cloudpickle": ALL_EXACT,
+    "null": ALL_EXACT,
+    "cbor2": {"tuple": TUPLE_LOSSY},  # CBOR bignums: every integer is exact
+    "json": {
+        # Python's json writes NaN/Infinity literals (not JSON) and reads them back.
+        "empty bytes": ("unsupported", "Object of type bytes is not JSON serializable"),
+        "4 MiB bytes": ("unsupported", "Object of type bytes is not JSON serializable"),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("lossy", ("non-str keys→str",)),
+    },
+    "msgpack": MSGPACK,
+    "msgspec-msgpack": {
+        "int 2^64": ("unsupported", "can't serialize ints < -2**63 or > 2**64 - 1"),
+        "int -2^63-1": ("unsupported", "can't serialize ints < -2**63 or > 2**64 - 1"),
+        "int -(2^64-1)": ("unsupported", "can't serialize ints < -2**63 or > 2**64 - 1"),
+        "int -2^64": ("unsupported", "can't serialize ints < -2**63 or > 2**64 - 1"),
+        "tuple": TUPLE_LOSSY,
+    },
+    "msgspec-json": {
+        # Big integers are written as JSON numbers and read back exactly.
+        "nan": NAN_NULL,
+        "inf": NAN_NULL,
+        "-inf": NAN_NULL,
+        "nan in list": NAN_NULL,
+        "empty bytes": ("lossy", ("bytes→str",)),  # base64
+        "4 MiB bytes": ("lossy", ("bytes→str",)),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("lossy", ("non-str keys→str",)),
+    },
+    "orjson": ORJSON,
+    # A compressor changes the bytes, never what round-trips.
+    "msgpack+zlib": MSGPACK,
+    "pickle+zstd": ALL_EXACT,
+    "orjson+lz4": ORJSON,
+}
+
+
+def build(name: str) -> Any:
+    try:
+        return get_codec(name)
+    except CodecUnavailable as exc:  # pragma: no cover - extras are installed in CI
+        pytest.skip(f"{name} unavailable here: {exc}")
+
+
+def test_expectations_cover_every_builtin_codec() -> None:
+    assert set(BUILTIN) == set(EXPECTED) - set(COMPOSITIONS)
+    assert {"pickle", "pickle-oob", "cloudpickle", "msgpack", "cbor2", "orjson", "json",
+            "msgspec-msgpack", "msgspec-json", "null"} <= set(BUILTIN)
+    for overrides in EXPECTED.values():
+        assert set(overrides) <= set(VALUES)
+
+
+@pytest.mark.parametrize("value_id", list(VALUES))
+@pytest.mark.parametrize("codec_name", ALL_CODECS)
+def test_boundary_round_trip(codec_name: str, value_id: str) -> None:
+    codec = build(codec_name)
+    result = check(codec, value_id, VALUES[value_id])
+    expected = EXPECTED[codec_name].get(value_id, "exact")
+    if expected == "exact":
+        assert (result.status, result.detail, result.losses) == ("exact", "", ())
+        assert result.encoded_bytes is not None and result.encoded_bytes > 0
+    elif expected[0] == "lossy":
+        assert result.status == "lossy", result.detail
+        assert result.losses == expected[1]
+        assert result.detail == ", ".join(expected[1])
+    else:
+        assert result.status == "unsupported", result
+        assert expected[1] in result.detail
+        assert result.detail.startswith(("encode: ", "decode of its own output: "))
+
+
+def test_large_bytes_are_not_inflated_by_binary_codecs() -> None:
+    # A 4 MiB bytes value costs ~4 MiB on the wire for binary codecs; base64 costs a third more.
+    for name in ["pickle", "msgpack", "cbor2", "msgspec-msgpack", "pickle-oob"]:
+        size = check(build(name), "blob", FOUR_MIB).encoded_bytes
+        assert size is not None and len(FOUR_MIB) <= size < len(FOUR_MIB) + 64, name
+    size = check(build("msgspec-json"), "blob", FOUR_MIB).encoded_bytes
+    assert size is not None and size >= len(FOUR_MIB) * 4 // 3
+
+
+COMMON = {"name": "Alice", "age": 30, "tags": ["a", "b", "ç"], "score": 1.5, "none": None,
+          "text": "héllo wörld " * 50}
+
+
+@pytest.mark.parametrize("codec_name", ALL_CODECS)
+def test_decode_accepts_memoryview(codec_name: str) -> None:
+    codec = build(codec_name)
+    prepared = codec.prepared(COMMON)
+    blob = joined(codec.encode(prepared))
+    decoded = codec.decode(memoryview(blob))
+    if codec.name == "null":
+        assert isinstance(decoded, memoryview)
+        assert decoded.tobytes() == blob
+    else:
+        assert decoded == COMMON
+
+
+@pytest.mark.parametrize("codec_name", [n for n in ALL_CODECS if n != "null"])
+def test_decode_of_a_reused_receive_buffer_does_not_alias_it(codec_name: str) -> None:
+    # The transport hands decoders a slice of a bytearray it reuses for the next frame.
+    codec = build(codec_name)
+    blob = joined(codec.encode(COMMON))
+    receive = bytearray(b"HEAD" + blob + b"TAIL")
+    decoded = codec.decode(memoryview(receive)[4 : 4 + len(blob)])
+    assert decoded == COMMON
+    receive[:] = b"\xff" * len(receive)
+    assert decoded == COMMON
+
+
+def test_null_codec_ships_the_pickle_blob_and_returns_the_view() -> None:
+    codec = build("null")
+    obj = {"records": [1, 2, 3], "blob": b"\x00" * 100}
+    blob = codec.prepared(obj)
+    assert blob == pickle.dumps(obj, protocol=5)
+    assert codec.encode(blob) is blob
+    view = memoryview(blob)
+    assert codec.decode(view) is view
+    assert check(codec, "x", obj).encoded_bytes == len(pickle.dumps(obj, protocol=5))
+    assert codec.prepare is not None
+    assert build("pickle").prepared(obj) is obj  # real codecs time the payload itself
+
+
+def test_null_codec_refusing_an_unpicklable_payload_is_unsupported() -> None:
+    result = check(build("null"), "lambda", lambda: None)
+    assert result.status == "unsupported"
+    assert result.detail.startswith("encode: ")
+
+
+class TestPickleOutOfBand:
+    def test_array_buffer_travels_as_a_separate_part(self) -> None:
+        codec = build("pickle-oob")
+        arr = np.arange(2**17, dtype=np.float64)  # 1 MiB
+        encoded = codec.encode(arr)
+        assert isinstance(encoded, list)
+        assert len(encoded) == 4  # header, pickle length, pickle stream, one raw buffer
+        raw = encoded[-1]
+        assert isinstance(raw, memoryview)
+        assert raw.nbytes == arr.nbytes
+        assert np.shares_memory(np.frombuffer(raw, dtype=np.uint8), arr)  # no copy on encode
+        assert sum(len(bytes(p)) for p in encoded[:-1]) < 1024  # the array is not in-band
+        assert parts(encoded) == encoded
+        assert encoded_size(encoded) == len(joined(encoded)) == arr.nbytes + sum(
+            len(p) for p in encoded[:-1])
+
+    def test_decode_copies_out_of_the_receive_buffer(self) -> None:
+        codec = build("pickle-oob")
+        arr = np.random.default_rng(0).standard_normal(10_000)
+        receive = bytearray(joined(codec.encode({"a": arr, "n": 1})))
+        decoded = codec.decode(memoryview(receive))
+        np.testing.assert_array_equal(decoded["a"], arr)
+        assert not np.shares_memory(decoded["a"], np.frombuffer(receive, dtype=np.uint8))
+        receive[:] = b"\x00" * len(receive)  # the next frame overwrites the buffer
+        np.testing.assert_array_equal(decoded["a"], arr)
+        assert decoded["n"] == 1
+        decoded["a"][0] = 1.0  # and the decoded array is an ordinary writable array
+        assert decoded["a"].flags.writeable
+
+    def test_several_buffers_and_none(self) -> None:
+        codec = build("pickle-oob")
+        obj = {"x": np.ones(7), "y": np.arange(5, dtype=np.int32)}
+        encoded = codec.encode(obj)
+        assert len(encoded) == 5
+        assert check(codec, "two", obj).status == "exact"
+        assert len(codec.encode({"plain": [1, 2]})) == 3
+        assert check(codec, "plain", {"plain": [1, 2], "b": b"xy"}).status == "exact"
+
+    @pytest.mark.parametrize("arr", [
+        np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+        np.arange(20.0)[::2],  # not contiguous: pickled in-band
+        np.zeros(0),
+        np.frombuffer(b"abcdefgh", dtype=np.uint8),  # read-only source
+    ], ids=["fortran", "strided", "empty", "readonly"])
+    def test_unusual_arrays_round_trip(self, arr: Any) -> None:
+        codec = build("pickle-oob")
+        decoded = codec.decode(memoryview(joined(codec.encode(arr))))
+        np.testing.assert_array_equal(decoded, arr)
+        assert decoded.dtype == arr.dtype and decoded.shape == arr.shape
+        if arr.flags.f_contiguous and not arr.flags.c_contiguous:
+            assert decoded.flags.f_contiguous  # memory order survives
+
+    def test_truncated_frame_is_refused(self) -> None:
+        codec = build("pickle-oob")
+        blob = joined(codec.encode(np.ones(100)))
+        with pytest.raises(ValueError, match="shorter than its header"):
+            codec.decode(memoryview(blob[:-1]))
+
+
+def test_compositions() -> None:
+    plain, zipped = build("orjson"), build("orjson+lz4")
+    assert zipped.name == "orjson+lz4"
+    assert plain.human_readable and not zipped.human_readable
+    assert "lz4" in zipped.options and plain.options in zipped.options
+    assert "lz4.decompress" in zipped.call_path
+    # Capabilities other than readability are the inner codec's.
+    assert zipped.safe_for_untrusted_input == plain.safe_for_untrusted_input
+    repetitive = [{"id": i, "name": "same name", "active": True} for i in range(200)]
+    for name in COMPOSITIONS:
+        inner = build(name.partition("+")[0])
+        assert len(joined(build(name).encode(repetitive))) < len(joined(inner.encode(repetitive)))
+    oob_zlib = build("pickle-oob+zlib")  # the parts are joined before compressing
+    assert isinstance(oob_zlib.encode(np.ones(10)), bytes)
+    assert check(oob_zlib, "arr", np.ones(10)).status == "exact"
+
+
+def test_composition_with_unknown_compressor_lists_the_known_ones() -> None:
+    with pytest.raises(UserError, match="unknown compressor 'gzip'") as info:
+        get_codec("msgpack+gzip")
+    for known in ["zlib", "zstd", "lz4"]:
+        assert known in str(info.value)
+
+
+def test_unknown_codec_lists_the_known_ones() -> None:
+    with pytest.raises(UserError, match="unknown codec 'nope'") as info:
+        get_codec("nope")
+    for known in known_names():
+        assert known in str(info.value)
+
+
+CAPABILITIES = {
+    # name: (safe_for_untrusted_input, cross_language, same_python_only, human_readable)
+    "pickle": (False, False, False, False),
+    "pickle-oob": (False, False, False, False),
+    "cloudpickle": (False, False, True, False),
+    "msgpack": (True, True, False, False),
+    "cbor2": (True, True, False, False),
+    "msgspec-msgpack": (True, True, False, False),
+    "orjson": (True, True, False, True),
+    "json": (True, True, False, True),
+    "msgspec-json": (True, True, False, True),
+    "null": (True, True, False, False),
+}
+
+
+@pytest.mark.parametrize("codec_name", BUILTIN)
+def test_capability_flags(codec_name: str) -> None:
+    codec = build(codec_name)
+    assert codec.name == codec_name
+    flags = codec.capabilities()
+    assert tuple(flags.values()) == CAPABILITIES[codec_name]
+    assert list(flags) == ["safe_for_untrusted_input", "cross_language", "same_python_only",
+                           "human_readable"]
+    assert codec.library and codec.version and codec.call_path

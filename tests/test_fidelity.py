@@ -1,0 +1,282 @@
+"""The fidelity check: the built-in codec x payload matrix, and each rule on fake codecs."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import math
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import fake_codec
+
+from serbench.codecs import get_codec
+from serbench.fidelity import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG, Fidelity, check
+from serbench.inventory import fidelity_matrix
+from serbench.payloads import MadePayload, make_payload, payload_entries
+
+SPECS = ["small", "records:20", "nested:50", "blob:1000", "floats:100", "text:20", "numpy:100",
+         "objects:10"]
+
+E = "exact"
+OBJECTS_JSON_LOSSES = ("bytes→str", "dataclass→dict", "datetime→str", "frozenset→list",
+                       "non-str keys→str", "tuple→list")
+OBJECTS_MSGPACK_LOSSES = ("dataclass→dict", "frozenset→list", "tuple→list")
+
+
+def U(text: str) -> tuple[str, str]:  # noqa: N802 - reads like the table's "unsupported"
+    return ("unsupported", text)
+
+
+def L(*losses: str) -> tuple[str, tuple[str, ...]]:  # noqa: N802
+    return ("lossy", losses)
+
+
+#: The observed matrix: codec -> one expectation per spec in SPECS.
+MATRIX: dict[str, list[Any]] = {
+    #                 small records nested blob                 floats text numpy
+    "pickle":          [E, E, E, E, E, E, E, E],
+    "pickle-oob":      [E, E, E, E, E, E, E, E],
+    "cloudpickle":     [E, E, E, E, E, E, E, E],
+    "null":            [E, E, E, E, E, E, E, E],
+    "msgpack":         [E, E, E, E, E, E, U("numpy.ndarray"), U("'Event'")],
+    "cbor2":           [E, E, E, E, E, E, U("numpy.ndarray"), U("Event")],
+    "msgspec-msgpack": [E, E, E, E, E, E, U("numpy.ndarray"), L(*OBJECTS_MSGPACK_LOSSES)],
+    "msgspec-json":    [E, E, E, L("bytes→str"), E, E, U("numpy.ndarray"),
+                        L(*OBJECTS_JSON_LOSSES)],
+    "orjson":          [E, E, E, U("bytes"), E, E, U("numpy.ndarray"), U("frozenset")],
+    "json":            [E, E, E, U("bytes"), E, E, U("ndarray"), U("Event")],
+}
+
+
+@functools.cache
+def _payload(spec: str) -> MadePayload:
+    return make_payload(spec)
+
+
+def test_matrix_covers_every_builtin_codec_and_payload() -> None:
+    from serbench.codecs import codec_entries
+
+    builtin = {n for n, e in codec_entries().items() if e.distribution == "serbench"}
+    assert set(MATRIX) == builtin
+    assert {s.partition(":")[0] for s in SPECS} == set(payload_entries())
+    assert all(len(row) == len(SPECS) for row in MATRIX.values())
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("codec_name", sorted(MATRIX))
+def test_builtin_matrix(codec_name: str, spec: str) -> None:
+    made = _payload(spec)
+    result = check(get_codec(codec_name), made.label, made.obj)
+    expected = MATRIX[codec_name][SPECS.index(spec)]
+    assert (result.codec, result.payload) == (codec_name, made.label)
+    if expected == E:
+        assert (result.status, result.losses, result.detail) == (EXACT, (), "")
+    elif expected[0] == "lossy":
+        assert result.status == LOSSY, result.detail
+        assert result.losses == expected[1]
+        assert result.detail == ", ".join(expected[1])
+    else:
+        assert result.status == UNSUPPORTED, result
+        assert result.detail.startswith("encode: ")
+        assert expected[1] in result.detail
+    assert result.timed == (result.status in (EXACT, LOSSY))
+    assert (result.encoded_bytes is None) == (result.status == UNSUPPORTED)
+
+
+def test_fidelity_matrix_rows() -> None:
+    rows = fidelity_matrix(["pickle", "orjson"], ["small", "blob:10"])
+    assert [(r.codec, r.payload, r.status) for r in rows] == [
+        ("pickle", "small-2", EXACT), ("pickle", "blob-10", EXACT),
+        ("orjson", "small-2", EXACT), ("orjson", "blob-10", UNSUPPORTED),
+    ]
+    assert rows[0].encoded_bytes == len(pickle.dumps(make_payload("small").obj, protocol=5))
+    # The rows are what `verify --json` prints.
+    assert json.loads(json.dumps([dataclasses.asdict(r) for r in rows]))[3]["status"] == UNSUPPORTED
+
+
+# -- the rules, on fake codecs -------------------------------------------------------------------
+
+def via(decoded: Any) -> Any:
+    """A codec that encodes with pickle and decodes to `decoded`, whatever was sent."""
+    return fake_codec(lambda obj: pickle.dumps(obj, protocol=5), lambda view: decoded)
+
+
+def identity_pickle() -> Any:
+    return fake_codec(lambda obj: pickle.dumps(obj, protocol=5), pickle.loads)
+
+
+def test_exact() -> None:
+    result = check(identity_pickle(), "p", {"a": [1, 2.5, "x", None, True, (1, 2)]})
+    assert result == Fidelity("fake", "p", EXACT, "", (), result.encoded_bytes)
+    assert result.timed and result.encoded_bytes
+
+
+@pytest.mark.parametrize(("original", "decoded", "where", "why"), [
+    ({"a": [1, 2]}, {"a": [1, 3]}, "['a'][1]", "2 != 3"),
+    ({"a": 1, "b": 2}, {"a": 1, "c": 2}, "top level", "key 'b' is missing"),
+    ({"a": 1}, {"a": 1, "b": 2}, "top level", "1 keys came back as 2"),
+    ([1, 2], [1, 2, 3], "top level", "2 items came back as 3"),
+    ("text", b"text", "top level", "str came back as bytes"),
+    (1, True, "top level", "int came back as bool"),
+    (True, 1, "top level", "bool came back as int"),
+    (1.5, None, "top level", "float came back as NoneType"),
+    (2**60 + 1, float(2**60 + 1), "top level", "came back as"),
+    ({"k": b"\x00\x01"}, {"k": "something else"}, "['k']", "unrelated str"),
+    (dt.datetime(2024, 1, 1), "2023-01-01T00:00:00", "top level", "came back as"),
+    ([1.0, 2.0], [1.0, 2.5], "[1]", "2.0 != 2.5"),
+    ({1, 2}, [1, 3], "top level", "set members differ"),
+    ("x" * 100, "y" * 100, "top level", "..."),
+])
+def test_wrong_names_the_first_difference(original: Any, decoded: Any, where: str,
+                                          why: str) -> None:
+    result = check(via(decoded), "p", original)
+    assert result.status == WRONG
+    assert not result.timed
+    assert result.detail.startswith(f"at {where}: ")
+    assert why in result.detail
+    assert result.losses == ()
+    assert result.encoded_bytes is not None
+
+
+def test_wrong_detail_is_short_for_big_values() -> None:
+    result = check(via("y" * 10_000), "p", "x" * 10_000)
+    assert result.status == WRONG
+    assert len(result.detail) < 200
+
+
+def test_decoder_that_raises_is_unsupported() -> None:
+    def decode(view: memoryview) -> Any:
+        raise ValueError("cannot read this\nsecond line")
+
+    result = check(fake_codec(lambda obj: b"abc", decode), "p", {"a": 1})
+    assert result.status == UNSUPPORTED
+    assert "decode" in result.detail
+    assert result.detail == "decode of its own output: ValueError: cannot read this"
+    assert result.encoded_bytes == 3
+    assert not result.timed
+
+
+def test_encoder_that_raises_is_unsupported() -> None:
+    def encode(obj: Any) -> bytes:
+        raise TypeError("x" * 1000)
+
+    result = check(fake_codec(encode, bytes), "p", {"a": 1})
+    assert result.status == UNSUPPORTED
+    assert result.detail.startswith("encode: TypeError: xxx")
+    assert len(result.detail) < 400  # the message is cut, not the whole 1000 characters
+    assert result.encoded_bytes is None
+
+
+def test_prepare_that_raises_is_unsupported() -> None:
+    def prepare(obj: Any) -> bytes:
+        raise RuntimeError("cannot prepare")
+
+    result = check(fake_codec(bytes, bytes, prepare=prepare), "p", 1)
+    assert (result.status, result.detail) == (UNSUPPORTED, "encode: RuntimeError: cannot prepare")
+
+
+def test_exception_without_message() -> None:
+    def encode(obj: Any) -> bytes:
+        raise KeyError
+
+    assert check(fake_codec(encode, bytes), "p", 1).detail == "encode: KeyError: "
+
+
+def test_multi_part_encoding_is_joined_for_decode_and_counted() -> None:
+    seen: list[bytes] = []
+
+    def decode(view: memoryview) -> Any:
+        assert isinstance(view, memoryview)
+        seen.append(view.tobytes())
+        return {"a": 1}
+
+    result = check(fake_codec(lambda obj: [b"ab", bytearray(b"cd"), memoryview(b"ef")], decode),
+                   "p", {"a": 1})
+    assert result.status == EXACT
+    assert result.encoded_bytes == 6
+    assert seen == [b"abcdef"]
+
+
+@dataclasses.dataclass
+class Pt:
+    x: int
+    when: dt.datetime
+
+
+class Plain:
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+
+@pytest.mark.parametrize(("original", "decoded", "losses"), [
+    ((1, 2), [1, 2], ("tuple→list",)),
+    ({"t": (1, (2, 3))}, {"t": [1, [2, 3]]}, ("tuple→list",)),
+    ({3, 1, 2}, [1, 2, 3], ("set→list",)),
+    (frozenset({1, 2}), (2, 1), ("frozenset→tuple",)),
+    ({1: "a", 2: "b"}, {"1": "a", "2": "b"}, ("non-str keys→str",)),
+    (b"\x00\xff", "AP8=", ("bytes→str",)),  # base64
+    (b"\x00\xff", "\x00\xff", ("bytes→str",)),  # latin-1
+    (b"abc", bytearray(b"abc"), ("bytes→bytearray",)),
+    (dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC), "2024-01-02T03:04:05Z",
+     ("datetime→str",)),
+    (dt.date(2024, 1, 2), "2024-01-02", ("date→str",)),
+    (Pt(1, dt.datetime(2024, 1, 1)), {"x": 1, "when": "2024-01-01T00:00:00"},
+     ("dataclass→dict", "datetime→str")),
+    (math.nan, None, ("NaN/inf→null",)),
+    ([math.inf, -math.inf], [None, None], ("NaN/inf→null",)),
+    (3, 3.0, ("int→float",)),
+    (np.arange(3), [0, 1, 2], ("ndarray→list",)),
+    ({"a": (1,), 5: {7}}, {"a": [1], "5": [7]}, ("non-str keys→str", "set→list", "tuple→list")),
+])
+def test_lossy_lists_what_was_lost(original: Any, decoded: Any, losses: tuple[str, ...]) -> None:
+    result = check(via(decoded), "p", original)
+    assert result.status == LOSSY, result.detail
+    assert result.losses == losses
+    assert result.detail == ", ".join(losses)
+    assert result.timed
+
+
+@pytest.mark.parametrize(("original", "decoded"), [
+    (math.nan, math.nan),
+    ([1.0, math.nan], [1.0, math.nan]),
+    (b"blob", memoryview(b"blob")),  # the null codec hands back the received view
+    (np.array([1.0, np.nan]), np.array([1.0, np.nan])),
+    (Pt(1, dt.datetime(2024, 1, 1)), Pt(1, dt.datetime(2024, 1, 1))),
+    (Plain([1, 2]), Plain([1, 2])),
+    ({"k": (1, 2)}, {"k": (1, 2)}),
+])
+def test_exact_cases(original: Any, decoded: Any) -> None:
+    result = check(via(decoded), "p", original)
+    assert (result.status, result.detail) == (EXACT, "")
+
+
+@pytest.mark.parametrize(("original", "decoded", "why"), [
+    (np.arange(3), np.arange(3, dtype=np.int8), "came back as int8"),
+    (np.arange(4), np.arange(4).reshape(2, 2), "came back as"),
+    (np.arange(3.0), np.array([0.0, 1.0, 5.0]), "array values differ"),
+    (np.arange(3), (0, 1, 2), "ndarray came back as tuple"),
+    (Plain([1, 2]), Plain([1, 3]), "2 != 3"),
+    (Pt(1, dt.datetime(2024, 1, 1)), Pt(2, dt.datetime(2024, 1, 1)), "1 != 2"),
+    (b"abc", memoryview(b"abd"), "bytes differ"),
+])
+def test_wrong_cases(original: Any, decoded: Any, why: str) -> None:
+    result = check(via(decoded), "p", original)
+    assert result.status == WRONG
+    assert why in result.detail
+
+
+def test_plain_objects_round_trip_exactly_through_pickle() -> None:
+    result = check(get_codec("pickle"), "plain", [Plain({"a": (1, 2)}), Plain(b"x")])
+    assert result.status == EXACT
+
+
+def test_classes() -> None:
+    assert (EXACT, LOSSY, UNSUPPORTED, WRONG) == ("exact", "lossy", "unsupported", "wrong")
+    assert frozenset({EXACT, LOSSY}) == TIMED_CLASSES
+    for status in (EXACT, LOSSY, UNSUPPORTED, WRONG):
+        assert Fidelity("c", "p", status).timed == (status in (EXACT, LOSSY))
