@@ -12,7 +12,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from serbench.cli_report import add_report_commands
 from serbench.cli_run import add_run_command
+from serbench.cli_serve import add_serve_command
 from serbench.errors import UserError
 
 EXIT_USAGE = 2
@@ -113,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
 #: Subcommands defined in their own modules register here (run, report, compare, serve).
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_run_command,
+    add_report_commands,
+    add_serve_command,
 ]
 
 
