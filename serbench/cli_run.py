@@ -138,9 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report(outdir: Path) -> None:
-    try:
-        from serbench.report import build_report
-    except ImportError:
-        return
+    from serbench.report import build_report
+
     paths = build_report(outdir)
     print(f"serbench run: report in {paths[0]}")

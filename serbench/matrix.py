@@ -170,7 +170,7 @@ def validate(matrix: Matrix) -> None:
 
 def expand(matrix: Matrix) -> list[Cell]:
     """The cells of a matrix, codec by codec (so each codec's suite file fills in order)."""
-    cells = []
+    cells: list[Cell] = []
     for codec in matrix.codecs:
         for payload in matrix.payloads:
             for scenario in matrix.scenarios:

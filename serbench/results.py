@@ -46,7 +46,7 @@ class ResultsError(UserError):
     """A results file is missing or corrupt; the message names the file."""
 
 
-def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
+def atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> None:
     """Write a file through a temporary sibling and `os.replace`: all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -57,7 +57,7 @@ def test_list_table() -> None:
     rows = table_rows(proc.stdout)
     for name in known_names():
         assert any(row[:1] == [name] for row in rows), name
-    assert ["pickle", "python", "CPython"] == next(r for r in rows if r[:1] == ["pickle"])[:3]
+    assert next(r for r in rows if r[:1] == ["pickle"])[:3] == ["pickle", "python", "CPython"]
     json_row = next(r for r in rows if r[:1] == ["json"])
     assert json_row[-2:] == ["yes", "safe,xlang,text"]
     for compressor in ("zlib", "zstd", "lz4"):

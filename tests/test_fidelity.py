@@ -28,11 +28,11 @@ OBJECTS_JSON_LOSSES = ("bytes→str", "dataclass→dict", "datetime→str", "fro
 OBJECTS_MSGPACK_LOSSES = ("dataclass→dict", "frozenset→list", "tuple→list")
 
 
-def U(text: str) -> tuple[str, str]:  # noqa: N802 - reads like the table's "unsupported"
+def U(text: str) -> tuple[str, str]:
     return ("unsupported", text)
 
 
-def L(*losses: str) -> tuple[str, tuple[str, ...]]:  # noqa: N802
+def L(*losses: str) -> tuple[str, tuple[str, ...]]:
     return ("lossy", losses)
 
 

@@ -224,7 +224,7 @@ def test_unparsable_user_file_names_the_file(tmp_path: Path, suffix: str) -> Non
 def test_user_file_with_unknown_format(tmp_path: Path) -> None:
     path = tmp_path / "data.txt"
     path.write_text("hello")
-    with pytest.raises(UserError, match="unknown format '.txt'") as info:
+    with pytest.raises(UserError, match=r"unknown format '\.txt'") as info:
         make_payload(f"file:{path}")
     assert str(path) in str(info.value)
     for suffix in FORMATS:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 from array import array
 from pathlib import Path
 from typing import Any

@@ -1,0 +1,215 @@
+"""Every scenario x transport x built-in codec through `serbench run` at minimal pyperf settings.
+
+These tests assert structure and behaviour (files, names, columns, ordering of percentiles, byte
+counts), never timings. The coverage tests fail when a scenario, transport or built-in codec
+exists that this module does not run (the idea of pyperf's tests/test_examples.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyperf
+import pytest
+
+from serbench.bench.cell import SCENARIOS, SOCKET_SCENARIOS
+from serbench.codecs import codec_entries
+from serbench.matrix import builtin_matrix_path, expand, load_matrix
+from serbench.results import COLUMNS, samples_path
+from serbench.transport.client import TRANSPORTS
+
+TESTED_SCENARIOS = ("roundtrip", "stream", "encode", "decode")
+TESTED_TRANSPORTS = ("tcp", "uds")
+TESTED_CODECS = ("pickle", "pickle-oob", "cloudpickle", "msgpack", "cbor2", "orjson", "json",
+                 "msgspec-msgpack", "msgspec-json", "null")
+PAYLOADS = ("small", "numpy:1000")
+REQUIRED_COLUMNS = ["codec", "scenario", "transport", "payload", "status", "mean_s", "stdev_s",
+                    "p50_s", "p90_s", "p99_s", "p999_s", "max_s", "msgs_per_s", "mb_per_s",
+                    "encoded_bytes"]
+
+
+def test_every_scenario_is_tested() -> None:
+    assert set(SCENARIOS) == set(TESTED_SCENARIOS)
+
+
+def test_every_transport_is_tested() -> None:
+    assert set(TRANSPORTS) == set(TESTED_TRANSPORTS)
+
+
+def test_every_builtin_codec_is_tested() -> None:
+    builtin = {n for n, e in codec_entries().items() if e.distribution == "serbench"}
+    assert builtin == set(TESTED_CODECS)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "serbench", "run", "--codecs", ",".join(TESTED_CODECS),
+         "--payloads", ",".join(PAYLOADS), "--transports", ",".join(TESTED_TRANSPORTS),
+         "--scenarios", ",".join(TESTED_SCENARIOS), "--debug-single-value", "--no-report",
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path_factory.mktemp("cwd"),
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+def _rows(run_dir: Path) -> list[dict[str, str]]:
+    with open(run_dir / "summary.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_summary_has_one_row_per_cell_with_the_required_columns(run_dir: Path) -> None:
+    with open(run_dir / "summary.csv", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == COLUMNS
+    assert set(REQUIRED_COLUMNS) <= set(header)
+    rows = _rows(run_dir)
+    per_payload = len(TESTED_SCENARIOS) + len(TESTED_TRANSPORTS) * len(SOCKET_SCENARIOS) - len(
+        SOCKET_SCENARIOS)
+    assert len(rows) == len(TESTED_CODECS) * len(PAYLOADS) * per_payload
+    keys = {(r["codec"], r["scenario"], r["transport"], r["payload"]) for r in rows}
+    assert len(keys) == len(rows)
+
+
+def test_every_cell_ran_or_was_skipped_for_fidelity(run_dir: Path) -> None:
+    rows = _rows(run_dir)
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert not failed, failed
+    for row in rows:
+        if row["status"] == "skipped":
+            assert row["fidelity"] in ("unsupported", "wrong")
+            assert row["detail"].startswith(row["fidelity"])
+            assert row["mean_s"] == ""
+        else:
+            assert row["status"] == "ok"
+            assert row["fidelity"] in ("exact", "lossy")
+    # Every codec round-trips `small`; only the pickle family and null ship numpy arrays.
+    ok = {(r["codec"], r["payload"]) for r in rows if r["status"] == "ok"}
+    assert {c for c, p in ok if p == "small-2"} == set(TESTED_CODECS)
+    assert {c for c, p in ok if p == "numpy-1000"} == {"pickle", "pickle-oob", "cloudpickle",
+                                                       "null"}
+
+
+def test_every_scenario_and_transport_was_measured_for_every_codec(run_dir: Path) -> None:
+    measured = {(r["codec"], r["scenario"], r["transport"]) for r in _rows(run_dir)
+                if r["status"] == "ok"}
+    for codec in TESTED_CODECS:
+        for scenario in TESTED_SCENARIOS:
+            transports = TESTED_TRANSPORTS if scenario in SOCKET_SCENARIOS else ("",)
+            for transport in transports:
+                assert (codec, scenario, transport) in measured
+
+
+def _float(row: dict[str, str], key: str) -> float:
+    return float(row[key])
+
+
+def test_roundtrip_rows_have_ordered_percentiles_from_stored_samples(run_dir: Path) -> None:
+    for row in _rows(run_dir):
+        if row["status"] != "ok" or row["scenario"] != "roundtrip":
+            continue
+        p50, p90, p99, p999, top = (_float(row, k) for k in
+                                    ("p50_s", "p90_s", "p99_s", "p999_s", "max_s"))
+        assert 0 < p50 <= p90 <= p99 <= p999 <= top
+        samples = np.load(samples_path(run_dir, row["codec"], row["benchmark"]))
+        assert samples.dtype == np.int64 and samples.size == int(row["samples"]) >= 1
+        assert math.isclose(samples.max() / 1e9, top)
+        assert row["msgs_per_s"] == ""
+
+
+def test_throughput_columns_follow_from_the_mean_and_the_encoded_size(run_dir: Path) -> None:
+    for row in _rows(run_dir):
+        if row["status"] != "ok" or row["scenario"] == "roundtrip":
+            continue
+        per_s = 1 / _float(row, "mean_s")
+        assert math.isclose(_float(row, "msgs_per_s"), per_s, rel_tol=1e-9)
+        assert math.isclose(_float(row, "mb_per_s"), per_s * int(row["encoded_bytes"]) / 1e6,
+                            rel_tol=1e-9)
+        assert row["p50_s"] == ""
+        if row["scenario"] == "stream":
+            assert _float(row, "objects_per_s") > 0
+
+
+def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
+    import pickle
+
+    from serbench.codecs import encoded_size, get_codec
+    from serbench.payloads import make_payload
+
+    made = make_payload("small")
+    for row in _rows(run_dir):
+        if row["payload"] == "small-2" and row["status"] == "ok":
+            codec = get_codec(row["codec"])
+            assert int(row["encoded_bytes"]) == encoded_size(codec.encode(codec.prepared(made.obj)))
+            assert int(row["reference_bytes"]) == len(pickle.dumps(made.obj, protocol=5))
+
+
+def test_one_pyperf_suite_per_codec_with_codec_free_names_and_metadata(run_dir: Path) -> None:
+    rows = _rows(run_dir)
+    for codec in TESTED_CODECS:
+        suite = pyperf.BenchmarkSuite.load(str(run_dir / f"{codec}.json"))
+        names = set(suite.get_benchmark_names())
+        expected = {r["benchmark"] for r in rows if r["codec"] == codec and r["status"] == "ok"}
+        assert names == expected
+        for bench in suite.get_benchmarks():
+            assert codec not in bench.get_name().split("/")
+            meta = bench.get_metadata()
+            assert meta["serbench_codec"] == codec
+            for key in ("serbench_codec_library", "serbench_codec_version",
+                        "serbench_codec_options", "serbench_payload", "serbench_payload_spec",
+                        "serbench_encoded_bytes", "serbench_transport", "serbench_scenario",
+                        "serbench_pin", "serbench_gc", "serbench_scenario_version",
+                        "serbench_fidelity"):
+                assert key in meta, key
+            if meta["serbench_scenario"] == "roundtrip":
+                assert meta["serbench_p50_s"] <= meta["serbench_p99_s"] <= meta["serbench_max_s"]
+
+
+def test_pyperf_compare_to_and_stats_work_on_the_files(run_dir: Path) -> None:
+    compare = subprocess.run(
+        [sys.executable, "-m", "pyperf", "compare_to", str(run_dir / "pickle.json"),
+         str(run_dir / "msgpack.json"), "--table"], capture_output=True, text=True, timeout=60)
+    assert compare.returncode == 0, compare.stderr
+    assert "roundtrip/tcp/small-2" in compare.stdout or "not significant" in compare.stdout
+    stats = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(run_dir / "null.json")],
+                           capture_output=True, text=True, timeout=60)
+    assert stats.returncode == 0, stats.stderr
+    assert "roundtrip/uds/small-2" in stats.stdout
+
+
+def test_environment_records_machine_versions_matrix_and_times(run_dir: Path) -> None:
+    env: dict[str, Any] = json.loads((run_dir / "environment.json").read_text())
+    for key in ("cpu_model", "cpu_count", "os", "python", "serbench_version", "libraries",
+                "matrix", "start", "end", "load_average_start", "load_average_end", "pin",
+                "gc", "pickle_protocol", "codecs", "status"):
+        assert key in env, key
+    assert env["status"] == "complete"
+    assert env["libraries"]["pyperf"] == pyperf.__version__
+    assert set(env["matrix"]["codecs"]) == set(TESTED_CODECS)
+    assert env["codecs"]["pickle"]["call_path"].startswith("pickle.dumps")
+    assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_default_matrix_is_embedded_parsed_and_expanded() -> None:
+    path = builtin_matrix_path("default")
+    matrix = load_matrix(path)
+    assert {c for c, e in codec_entries().items() if e.distribution == "serbench"} <= set(
+        matrix.codecs)
+    assert len({p.partition(":")[0] for p in matrix.payloads}) >= 4
+    assert set(matrix.transports) == set(TRANSPORTS)
+    assert set(matrix.scenarios) == set(SCENARIOS)
+    cells = expand(matrix)
+    per_payload = len(SCENARIOS) - len(SOCKET_SCENARIOS) + len(SOCKET_SCENARIOS) * len(TRANSPORTS)
+    assert len(cells) == len(matrix.codecs) * len(matrix.payloads) * per_payload
+    assert len(set(cells)) == len(cells)
+    for name in ("full", "sweep"):
+        assert expand(load_matrix(builtin_matrix_path(name)))
