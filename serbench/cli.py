@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from serbench.cli_harness import add_harness_command
 from serbench.cli_report import add_report_commands
 from serbench.cli_run import add_run_command
 from serbench.cli_serve import add_serve_command
@@ -117,6 +118,7 @@ _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentPars
     add_run_command,
     add_report_commands,
     add_serve_command,
+    add_harness_command,
 ]
 
 

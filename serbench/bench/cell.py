@@ -129,10 +129,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     del encoded
     placement.apply_gc_policy(args.gc)
     runner.bench_time_func(args.bench_name, timed, inner_loops=batch)
-    calibrating = args.calibrate_loops or args.recalibrate_loops or args.calibrate_warmups \
-        or args.recalibrate_warmups
-    if samples and args.samples_dir and not calibrating:
-        _save_samples(Path(args.samples_dir), samples[args.warmups or 0 :])
+    keep_samples(args, samples)
 
 
 def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
@@ -159,6 +156,14 @@ def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
     if batch is not None:
         meta["serbench_stream_batch"] = batch
     return meta
+
+
+def keep_samples(args: argparse.Namespace, samples: list[array[int]]) -> None:
+    """Save a worker's per-request samples, minus its warm-ups; calibration runs keep none."""
+    calibrating = (args.calibrate_loops or args.recalibrate_loops or args.calibrate_warmups
+                   or args.recalibrate_warmups)
+    if samples and args.samples_dir and not calibrating:
+        _save_samples(Path(args.samples_dir), samples[args.warmups or 0 :])
 
 
 def _save_samples(directory: Path, measured: list[array[int]]) -> None:
