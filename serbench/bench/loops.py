@@ -3,8 +3,8 @@
 What each loop times (everything else, connection, payload and codec set-up, happens before):
 - `encode`: `codec.encode(obj)`;
 - `decode`: `codec.decode(view)` of the codec's own encoding, as a memoryview;
-- `roundtrip`: `codec.decode(conn.request(codec.encode(obj)))`: the client encodes, sends one
-  frame, the server decodes and re-encodes the decoded object, the client reads the reply into
+- `roundtrip`: `send_frame(sock, codec.encode(obj))` then `codec.decode(reader.read_frame())`
+  (what `Connection.request` does, inlined): the client encodes, sends one frame, the server decodes and re-encodes the decoded object, the client reads the reply into
   its buffer and decodes it. Every request is timed on its own with one chained
   `perf_counter_ns()` into a preallocated `array('q')`;
 - `stream`: `batch` x `send_frame(sock, codec.encode(obj))` back to back, then one read of the
@@ -57,14 +57,16 @@ def decode_loop(codec: Codec, view: memoryview) -> TimeFunc:
 def roundtrip_loop(codec: Codec, obj: Any, conn: Connection,
                    samples: list[array[int]]) -> TimeFunc:
     """Time `loops` request/reply round trips; append each call's per-request ns to `samples`."""
-    encode, decode, request = codec.encode, codec.decode, conn.request
+    encode, decode = codec.encode, codec.decode
+    sock, read = conn.sock, conn.reader.read_frame
     clock = time.perf_counter_ns
 
     def timed(loops: int) -> float:
         lat = array("q", bytes(8 * loops))
         t0 = prev = clock()
         for i in range(loops):
-            decode(request(encode(obj)))
+            send_frame(sock, encode(obj))
+            decode(read())
             now = clock()
             lat[i] = now - prev
             prev = now

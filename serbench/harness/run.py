@@ -32,9 +32,12 @@ from serbench.stats import latency_percentiles
 from serbench.transport import placement
 
 RAW, SERBENCH = "raw", "serbench"
-_FRAME_FACTORIES = {64: "serbench.harness.frames:frame_64", 2**20: "serbench.harness.frames:frame_1m"}
-TARGETS = {"roundtrip": ("p50 ratio <= 1.05", 1.05), "stream": ("throughput ratio >= 0.9", 0.9),
-           "encode": ("mean ratio within 5%", 0.05), "decode": ("mean ratio within 5%", 0.05)}
+_FRAME_FACTORIES = {64: "serbench.harness.frames:frame_64",
+                    2**20: "serbench.harness.frames:frame_1m"}
+TARGETS = {"roundtrip": ("p50 ratio <= 1.05", 1.05),
+           "stream": ("throughput ratio >= 0.9", 0.9),
+           "encode": ("mean ratio within 5%", 0.05),
+           "decode": ("mean ratio within 5%", 0.05)}
 
 
 @dataclass(frozen=True)
