@@ -16,16 +16,15 @@ import argparse
 import contextlib
 import os
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyperf
 
-from serbench.bench import loops
-from serbench.codecs import encoded_size, get_codec, joined
-from serbench.payloads import make_payload
+# Only what the pyperf manager needs is imported here: codecs, payloads and the transport
+# are imported in the worker, so the manager process starts fast.
 from serbench.transport import placement
-from serbench.transport.client import ServerProcess
 from serbench.transport.framing import DEFAULT_MAX_FRAME
 
 SCENARIOS = ("roundtrip", "stream", "encode", "decode")
@@ -98,6 +97,11 @@ def _not_called(loops: int) -> float:
 def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
                cleanup: contextlib.ExitStack) -> None:
     """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
+    from serbench.bench import loops
+    from serbench.codecs import encoded_size, get_codec, joined
+    from serbench.payloads import make_payload
+    from serbench.transport.client import ServerProcess
+
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
     codec = get_codec(args.codec)
@@ -109,7 +113,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     runner.metadata.update(_metadata(args, codec, made, size, batch))
 
     samples: list[array[int]] = []
-    timed: loops.TimeFunc
+    timed: Callable[[int], float]
     if args.scenario == "encode":
         timed = loops.encode_loop(codec, obj)
     elif args.scenario == "decode":

@@ -4,8 +4,9 @@ What each loop times (everything else, connection, payload and codec set-up, hap
 - `encode`: `codec.encode(obj)`;
 - `decode`: `codec.decode(view)` of the codec's own encoding, as a memoryview;
 - `roundtrip`: `send_frame(sock, codec.encode(obj))` then `codec.decode(reader.read_frame())`
-  (what `Connection.request` does, inlined): the client encodes, sends one frame, the server decodes and re-encodes the decoded object, the client reads the reply into
-  its buffer and decodes it. Every request is timed on its own with one chained
+  (what `Connection.request` does, inlined): the client encodes and sends one frame, the
+  server decodes and re-encodes the decoded object, the client reads the reply into its
+  buffer and decodes it. Every request is timed on its own with one chained
   `perf_counter_ns()` into a preallocated `array('q')`;
 - `stream`: `batch` x `send_frame(sock, codec.encode(obj))` back to back, then one read of the
   server's acknowledgement (the server decodes every frame before it acknowledges).
