@@ -22,6 +22,8 @@ from typing import Any
 
 import pyperf
 
+from serbench.bench.program import run_program
+
 # Only what the pyperf manager needs is imported here: codecs, payloads and the transport
 # are imported in the worker, so the manager process starts fast.
 from serbench.transport import placement
@@ -66,32 +68,14 @@ _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", 
               "samples_dir", "max_frame", "io_timeout")
 
 
-def forward_options(cmd: list[str], args: argparse.Namespace) -> None:
-    """pyperf's `add_cmdline_args` hook: workers get every cell option."""
-    for key in _FORWARDED:
-        value = getattr(args, key)
-        if value is not None:
-            cmd.extend([f"--{key.replace('_', '-')}", str(value)])
-
-
 def main() -> None:
     """Run the cell under pyperf (manager or worker, as pyperf decides)."""
-    runner = pyperf.Runner(add_cmdline_args=forward_options,
-                           program_args=("-m", "serbench.bench.cell"))
-    add_cell_options(runner.argparser)
-    args = runner.parse_args()
+    run_program("serbench.bench.cell", add_cell_options, _FORWARDED, run_worker, _check)
+
+
+def _check(runner: pyperf.Runner, args: argparse.Namespace) -> None:
     if args.scenario in SOCKET_SCENARIOS and args.transport is None:
         runner.argparser.error(f"--scenario {args.scenario} needs --transport")
-    if not args.worker:
-        # The manager only spawns workers and collects their runs; it needs no set-up.
-        runner.bench_time_func(args.bench_name, _not_called)
-        return
-    with contextlib.ExitStack() as cleanup:
-        run_worker(runner, args, cleanup)
-
-
-def _not_called(loops: int) -> float:
-    raise AssertionError("the pyperf manager never calls the time function")
 
 
 def run_worker(runner: pyperf.Runner, args: argparse.Namespace,

@@ -27,32 +27,27 @@ from serbench.transport.framing import send_frame
 TimeFunc = Callable[[int], float]
 
 
-def encode_loop(codec: Codec, obj: Any) -> TimeFunc:
-    """Time `loops` encodes of `obj`."""
-    encode = codec.encode
+def call_loop(call: Callable[[Any], Any], arg: Any) -> TimeFunc:
+    """Time `loops` calls of `call(arg)`: the in-process scenarios."""
     clock = time.perf_counter
 
     def timed(loops: int) -> float:
         t0 = clock()
         for _ in range(loops):
-            encode(obj)
+            call(arg)
         return clock() - t0
 
     return timed
+
+
+def encode_loop(codec: Codec, obj: Any) -> TimeFunc:
+    """Time `loops` encodes of `obj`."""
+    return call_loop(codec.encode, obj)
 
 
 def decode_loop(codec: Codec, view: memoryview) -> TimeFunc:
     """Time `loops` decodes of one encoded message."""
-    decode = codec.decode
-    clock = time.perf_counter
-
-    def timed(loops: int) -> float:
-        t0 = clock()
-        for _ in range(loops):
-            decode(view)
-        return clock() - t0
-
-    return timed
+    return call_loop(codec.decode, view)
 
 
 def roundtrip_loop(codec: Codec, obj: Any, conn: Connection,

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyperf
 
 from serbench.bench.cell import keep_samples, stream_batch
+from serbench.bench.program import run_program
 from serbench.transport import placement
 
 HEADER = struct.Struct("<I")
@@ -40,28 +41,10 @@ def _options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--samples-dir", default=None)
 
 
-def _forward(cmd: list[str], args: argparse.Namespace) -> None:
-    for key in ("mode", "transport", "size", "bench_name", "pin", "gc", "samples_dir"):
-        value = getattr(args, key)
-        if value is not None:
-            cmd.extend([f"--{key.replace('_', '-')}", str(value)])
-
-
 def main() -> None:
     """Manager or worker, as pyperf decides."""
-    runner = pyperf.Runner(add_cmdline_args=_forward,
-                           program_args=("-m", "serbench.harness.raw_cell"))
-    _options(runner.argparser)
-    args = runner.parse_args()
-    if not args.worker:
-        runner.bench_time_func(args.bench_name, _not_called)
-        return
-    with contextlib.ExitStack() as cleanup:
-        _worker(runner, args, cleanup)
-
-
-def _not_called(loops: int) -> float:
-    raise AssertionError("the pyperf manager never calls the time function")
+    run_program("serbench.harness.raw_cell", _options,
+                ("mode", "transport", "size", "bench_name", "pin", "gc", "samples_dir"), _worker)
 
 
 def _start_server(args: argparse.Namespace, cpu: int | None, cleanup: contextlib.ExitStack,
