@@ -41,6 +41,9 @@ COLUMNS = [
 
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 class ResultsError(UserError):
     """A results file is missing or corrupt; the message names the file."""
@@ -51,6 +54,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], object]) -> No
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would make reports private
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
