@@ -60,10 +60,13 @@ def pyperf_passthrough(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def _matrix_from_args(args: argparse.Namespace) -> Any:
+def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
+    """The matrix to run, and whether the user chose its codecs (a file of theirs or
+    `--codecs`), in which case a codec whose library is missing is an error, not a skip."""
     from serbench.cli import _split
     from serbench.matrix import Matrix, builtin_matrix_path, load_matrix, validate
 
+    chosen = False
     if args.resume and not args.matrix:
         matrix = _matrix_of_run(Path(args.resume))
     elif args.matrix and not Path(args.matrix).exists() and "/" not in args.matrix \
@@ -71,11 +74,15 @@ def _matrix_from_args(args: argparse.Namespace) -> Any:
         matrix = load_matrix(builtin_matrix_path(args.matrix))
     else:
         matrix = load_matrix(Path(args.matrix) if args.matrix else builtin_matrix_path())
+        chosen = bool(args.matrix)
     changes: dict[str, Any] = {}
     for key in ("codecs", "payloads", "transports", "scenarios"):
         value = getattr(args, key)
-        if value:
+        if value is not None:
             changes[key] = _split(value)
+            if not changes[key]:
+                raise UserError(f"--{key} {value!r}: names no {key[:-1]}")
+    chosen = chosen or "codecs" in changes
     if args.payload_file:
         changes["payloads"] = [*changes.get("payloads", matrix.payloads),
                                *(f"file:{Path(p).resolve()}" for p in args.payload_file)]
@@ -85,19 +92,47 @@ def _matrix_from_args(args: argparse.Namespace) -> Any:
     matrix = dataclasses.replace(matrix, **changes)
     validate(matrix)
     assert isinstance(matrix, Matrix)
-    return matrix
+    return matrix, chosen
 
 
 def _matrix_of_run(directory: Path) -> Any:
     from serbench.matrix import Budget, Matrix
-    from serbench.results import read_environment
+    from serbench.results import ENVIRONMENT, ResultsError, read_environment
 
     data = read_environment(directory).get("matrix")
     if not isinstance(data, dict):
-        raise UserError(f"{directory}: environment.json records no matrix to resume")
-    data = dict(data)
-    data["budget"] = Budget(**data.get("budget", {}))
-    return Matrix(**data)
+        raise ResultsError(f"{directory / ENVIRONMENT}: records no matrix to resume")
+    try:
+        data = dict(data)
+        data["budget"] = Budget(**data.get("budget", {}))
+        return Matrix(**data)
+    except (TypeError, ValueError) as exc:
+        raise ResultsError(f"{directory / ENVIRONMENT}: corrupt matrix ({exc})") from exc
+
+
+def _recorded_pyperf_args(directory: Path) -> list[str]:
+    """The pyperf options the interrupted run was started with (resume measures alike)."""
+    from serbench.results import read_environment
+
+    recorded = read_environment(directory).get("pyperf_args")
+    if isinstance(recorded, list) and all(isinstance(a, str) for a in recorded):
+        return list(recorded)
+    return []
+
+
+def _check_codecs(matrix: Any, chosen: bool) -> None:
+    """A codec the user chose whose library is missing is an error now, before anything runs;
+    in a built-in matrix it is skipped with the reason (printed here, recorded per cell)."""
+    from serbench.codecs import CodecUnavailable, get_codec
+
+    for name in matrix.codecs:
+        try:
+            get_codec(name)
+        except CodecUnavailable as exc:
+            if chosen:
+                raise UserError(f"codec {name!r} is unavailable: {exc}") from exc
+            print(f"serbench run: note: codec {name} is unavailable and will be skipped: {exc}",
+                  flush=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -105,17 +140,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     from serbench import orchestrate, results
     from serbench.payloads import make_payload
 
-    matrix = _matrix_from_args(args)
-    passthrough = pyperf_passthrough(args)
+    if not args.cell_timeout > 0:
+        raise UserError("--cell-timeout must be a positive number of seconds")
     if args.resume:
         outdir = Path(args.resume)
+        if args.output and Path(args.output) != outdir:
+            raise UserError("--resume DIR writes into DIR; drop -o/--output")
         if not outdir.is_dir():
             raise UserError(f"--resume {outdir}: no such results directory")
     else:
         outdir = Path(args.output or Path("results") / time.strftime("%Y%m%d-%H%M%S"))
-    results.check_writable(outdir)
+    matrix, chosen = _matrix_from_args(args)
+    passthrough = pyperf_passthrough(args)
+    if args.resume and not passthrough:
+        passthrough = _recorded_pyperf_args(outdir)
+        if passthrough:
+            print(f"serbench run: resuming with the first part's pyperf options: "
+                  f"{' '.join(passthrough)}", flush=True)
+    _check_codecs(matrix, chosen and not args.resume)
     for spec in matrix.payloads:  # bad payload specs fail now, before anything runs
         make_payload(spec)
+    results.check_writable(outdir)
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
@@ -130,7 +175,10 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"finish with: serbench run --resume {outdir}", file=sys.stderr)
         return 130
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "skipped", "failed")}
-    print(f"serbench run: {counts['ok']} cells measured, {counts['skipped']} skipped, "
+    kept = sum(1 for r in rows if r.get(orchestrate.KEPT) and r["status"] == "ok")
+    measured = f"{counts['ok'] - kept} cells measured" + (
+        f" ({kept} kept from the earlier run)" if kept else "")
+    print(f"serbench run: {measured}, {counts['skipped']} skipped, "
           f"{counts['failed']} failed in {time.monotonic() - started:.0f} s; results in {outdir}")
     if not args.no_report:
         _report(outdir)

@@ -8,6 +8,7 @@ wrong matrix.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -119,11 +120,80 @@ def load_matrix(path: Path) -> Matrix:
         budget=budget, pin=str(options.get("pin", "same")), gc=str(options.get("gc", "on")),
         source=str(path),
     )
-    try:
-        validate(matrix)
-    except UserError as exc:
-        raise UserError(f"matrix file {path}: {exc}") from exc
+    _validate_names(matrix, text, path)
     return matrix
+
+
+def _validate_names(matrix: Matrix, text: str, path: Path) -> None:
+    """`validate`, with each error placed at its key and line in the file."""
+    checks: list[tuple[str, list[str], Any]] = [
+        ("codecs", matrix.codecs, _check_codec),
+        ("payloads", matrix.payloads, _check_payload_spec),
+        ("transports", matrix.transports, lambda v: _check_in("transport", v, TRANSPORTS)),
+        ("scenarios", matrix.scenarios, lambda v: _check_in("scenario", v, SCENARIOS)),
+        ("pin", [matrix.pin], lambda v: _check_in("pin mode", v, PIN_MODES)),
+        ("gc", [matrix.gc], lambda v: _check_in("gc policy", v, GC_POLICIES)),
+    ]
+    for key, values, check in checks:
+        for value in values:
+            try:
+                check(value)
+            except UserError as exc:
+                raise UserError(f"matrix file {path}, line {_line_of_value(text, key, value)} "
+                                f"({key}): {exc}") from exc
+
+
+def _check_in(kind: str, value: str, known: tuple[str, ...] | list[str]) -> None:
+    if value not in known:
+        raise _with_suggestion(unknown_name(kind, value, list(known)), value, known)
+
+
+def _check_codec(name: str) -> None:
+    from serbench.codecs import check_names, codec_entries
+
+    try:
+        check_names([name])
+    except UserError as exc:
+        raise _with_suggestion(exc, name.partition("+")[0], list(codec_entries())) from exc
+
+
+def _check_payload_spec(spec: str) -> None:
+    """A registered payload name and a valid size; files and factories are checked when
+    they are loaded (before anything runs)."""
+    from serbench.payloads import get_payload, parse_size, payload_entries
+
+    if spec.startswith("file:"):
+        return
+    name, sep, size = spec.partition(":")
+    if name not in payload_entries() and ("." in name or (sep and not size[:1].isdigit())):
+        return  # module:function, a factory
+    try:
+        get_payload(name)
+    except UserError as exc:
+        raise _with_suggestion(exc, name, list(payload_entries())) from exc
+    if sep:
+        parse_size(size)
+
+
+def _with_suggestion(exc: UserError, name: str, known: Any) -> UserError:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return UserError(f"{exc}; did you mean {close[0]!r}?") if close else exc
+
+
+def _line_of_value(text: str, key: str, value: str) -> int | str:
+    """The line of `value` within `key`'s list (or of the key itself)."""
+    start = _line_of(text, key)
+    if not isinstance(start, int):
+        return start
+    lines = text.splitlines()
+    quoted = (f'"{value}"', f"'{value}'")
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if any(q in line for q in quoted):
+            return number
+        if number > start and re.match(r"^\s*(\[|[A-Za-z_][\w-]*\s*=)", line):
+            break
+    return start
 
 
 def _section(data: dict[str, Any], name: str, default: Budget, bad: Any) -> Budget:

@@ -8,14 +8,16 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,8 @@ _BUDGET_FLAGS = {"processes": ("-p", "--processes"), "values": ("-n", "--values"
                  "warmups": ("-w", "--warmups"), "min_time": ("--min-time",)}
 _MODE_FLAGS = ("--fast", "--rigorous", "--debug-single-value")
 DEFAULT_CELL_TIMEOUT_S = 900.0
+#: Marks a returned row that `--resume` kept from the earlier run (never written to disk).
+KEPT = "kept"
 
 
 class Interrupted(Exception):
@@ -78,6 +82,17 @@ def run(plan: RunPlan) -> list[dict[str, Any]]:
     if plan.resume and (out / results.SUMMARY).exists():
         kept = {row_key(r): dict(r) for r in results.read_summary(out)
                 if r["status"] in (results.OK, results.SKIPPED)}
+        # A corrupt suite file would only show when the first new cell is merged into it:
+        # refuse it now, before anything runs. A kept `ok` row whose benchmark is not in its
+        # suite file (deleted by hand) is measured again.
+        measured: dict[str, set[str]] = {}
+        for codec in sorted({k[0] for k in kept} | set(plan.matrix.codecs)):
+            path = results.suite_path(out, codec)
+            if path.exists():
+                measured[codec] = {b.get_name() for b in results.load_suite(path)
+                                   .get_benchmarks()}
+        kept = {k: r for k, r in kept.items() if r["status"] == results.SKIPPED
+                or r.get("benchmark") in measured.get(k[0], set())}
         with contextlib.suppress(results.ResultsError):
             env["start"] = results.read_environment(out).get("start", env["start"])
         env["resumed"] = environment.now_iso()
@@ -97,7 +112,7 @@ def run(plan: RunPlan) -> list[dict[str, Any]]:
             name = cell.name(prep.payload.label)
             key = (cell.codec, cell.scenario, cell.transport or "", prep.payload.label)
             if key in kept:
-                rows[key] = kept[key]
+                rows[key] = {**kept[key], KEPT: True}  # not a summary column
                 plan.progress(f"[{index}/{len(cells)}] {cell.codec} {name}: kept from the "
                               "earlier run")
                 continue
@@ -229,42 +244,132 @@ def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str
             return row
         return _record(plan.outdir, cell, name, prep, row, output, samples_dir)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        with _signals_held():
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _run_subprocess(cmd: list[str], log_path: Path, timeout_s: float) -> str | None:
-    """Run a cell program in its own session; None on success, else the reason."""
+    """Run a cell program in its own session; None on success, else the reason.
+
+    The cell's temporary files (the server's directory and log, its Unix socket) go to the
+    cell's work directory: `TMPDIR` for the pyperf manager, `TEMP` for its workers (pyperf
+    passes `TEMP` on, not `TMPDIR`), so removing that directory removes everything the cell
+    made, even when its processes were killed before they could clean up.
+    """
+    env = dict(os.environ, TMPDIR=str(log_path.parent), TEMP=str(log_path.parent))
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True,
-                                close_fds=True)
+        # A Ctrl-C inside Popen() would leave a started cell that nobody knows the pid of:
+        # hold SIGINT/SIGTERM back until `proc` exists, then deliver them where the cell's
+        # process group is killed.
+        with _signals_deferred() as pending:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    close_fds=True, env=env)
         try:
+            for signum in pending:
+                os.kill(os.getpid(), signum)  # its handler raises at the next bytecode
             code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            return f"timed out after {timeout_s:g} s"
+            return f"timed out after {timeout_s:g} s (the cell's processes were killed)"
         except BaseException:
             _kill_group(proc)
             raise
+        # A worker or server that outlived the cell's manager has no business running on.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
     if code == 0:
         return None
-    text = log_path.read_text(errors="replace").strip().splitlines()
-    useful = [line for line in text if line.strip() and not line.startswith("  File ")]
-    return f"exit code {code}: " + " | ".join(useful[-3:])[-600:]
+    return failure_reason(code, log_path.read_text(errors="replace"))
+
+
+#: Exceptions of the transport, with what they mean for a cell.
+_TRANSPORT_HINTS = {
+    "PeerClosed": "the scenario server closed the connection or died",
+    "PeerTimeout": "the scenario server stopped answering",
+    "FrameTooLarge": "a frame exceeded the maximum frame size",
+    "HandshakeFailed": "the client and server did not agree on the run's secret",
+    "ServerFailed": "the scenario server did not start or died",
+}
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Closed|"
+                             r"Timeout|TooLarge|Failed|Interrupt|Exit))(?::\s*(.*))?$")
+
+
+def failure_reason(code: int, log_text: str) -> str:
+    """One line saying why a cell program failed: the worker's own exception when there is
+    one (not pyperf's "worker failed with exit code"), else the log's last lines."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by signal {signal.Signals(-code).name}"
+    lines = log_text.strip().splitlines()
+    found: list[tuple[str, str, str]] = []
+    for line in lines:
+        match = _EXCEPTION_LINE.match(line)
+        if match and not line.startswith(" "):
+            found.append((line, match.group(1), match.group(2) or ""))
+    useful = [f for f in found if not (f[1] == "RuntimeError" and "failed with exit code"
+                                       in f[2])]
+    if useful:
+        line, name, _ = useful[-1]
+        hint = _TRANSPORT_HINTS.get(name)
+        return f"exit code {code}: {line.strip()[:400]}" + (f" ({hint})" if hint else "")
+    kept = [line for line in lines if line.strip() and not line.startswith("  File ")
+            and not set(line.strip()) <= set("^~ ")]
+    return f"exit code {code}: " + " | ".join(kept[-3:])[-600:]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a cell and everything it started (pyperf workers, servers): TERM, then KILL."""
-    for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait_s)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # stragglers whose parent already exited
+    """Stop a cell and everything it started (pyperf workers, servers): TERM, then KILL.
+
+    SIGINT and SIGTERM are held back meanwhile (a second Ctrl-C must not leave the cell's
+    processes running); they are delivered when this returns.
+    """
+    with _signals_held():
+        for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=wait_s)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # stragglers whose parent already exited
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread (the kernel keeps them pending) for a step that
+    must not be cut short; they are delivered when the block ends. Start no process inside:
+    a child would inherit the mask."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Record SIGINT and SIGTERM instead of acting on them (Python-level handlers, which
+    `exec` resets in a child, unlike a blocked mask); yields the list of what arrived."""
+    pending: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+
+    def record(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous = {sig: signal.signal(sig, record) for sig in _HELD}
+    try:
+        yield pending
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def _record(outdir: Path, cell: Cell, name: str, prep: _Prepared, row: dict[str, Any],

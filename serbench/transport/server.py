@@ -3,31 +3,42 @@
 Run as `python -m serbench.transport.server --codec NAME --transport tcp|uds ...`; it reads the
 run's secret (hex) from the first line of stdin, prints one `READY <transport> <address>` line
 when it listens, and exits when its stdin closes (its parent is gone), on SIGTERM or SIGINT.
+`serbench serve` runs the same server (`run`) with a secret from a file and no stdin watch.
 
 Per connection: the handshake, then one mode frame, then frames until the client closes.
 - `roundtrip`: decode each frame, encode the decoded object, send it back;
 - `stream <batch>`: decode each frame; after every `batch` frames send a 4-byte acknowledgement.
-A bad frame (too large, truncated, undecodable) or a silent peer costs only its own connection:
-one log line, the connection closed, the server keeps serving.
+A bad frame (too large, truncated, undecodable), a failed handshake or a silent peer costs only
+its own connection: one log line saying which connection, at which step and why, the
+connection closed, the server keeps serving. Nothing a peer sends is buffered beyond the
+handshake's 64 bytes, let alone decoded, before the handshake succeeds.
+
+Memory is bounded by the settings: at most `max_connections` connections (more are refused
+with a log line), each with one receive buffer of at most `max_frame` + 4 bytes (a length
+prefix above `max_frame` is refused before anything is allocated), plus what the codec makes of
+one frame.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import itertools
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from types import FrameType
 
 from serbench.codecs import Codec, get_codec
 from serbench.transport import placement
-from serbench.transport.auth import server_handshake
-from serbench.transport.errors import PeerClosed, TransportError
+from serbench.transport.auth import check_secret, server_handshake
+from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
 from serbench.transport.framing import (
     DEFAULT_MAX_FRAME,
     HEADER,
@@ -43,6 +54,9 @@ MODE_STREAM = b"stream"
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_CONNECTIONS = 16
 UNIX_PATH_MAX = 107
+#: accept() errors that say "not now" (resources) or "that one is gone", not "stop serving".
+_ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+_ACCEPT_SKIP = {errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR}
 
 
 @dataclass
@@ -57,8 +71,9 @@ class ServerConfig:
 
 
 def listen_tcp(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (port 0: the kernel picks a free one)."""
-    return socket.create_server((host, port), backlog=128)
+    """A listening TCP socket (port 0: the kernel picks a free one); IPv4 or IPv6."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)
 
 
 def listen_unix(path: str) -> socket.socket:
@@ -70,6 +85,9 @@ def listen_unix(path: str) -> socket.socket:
     old = os.umask(0o177)
     try:
         sock.bind(path)
+    except BaseException:
+        sock.close()
+        raise
     finally:
         os.umask(old)
     sock.listen(128)
@@ -84,50 +102,93 @@ def address_of(sock: socket.socket) -> str:
     return f"{host} {port}"
 
 
+def ready_line(sock: socket.socket) -> str:
+    """`READY tcp HOST PORT` or `READY uds PATH`: what a parent waits for."""
+    kind = "uds" if sock.family == socket.AF_UNIX else "tcp"
+    return f"READY {kind} {address_of(sock)}"
+
+
 def serve(listener: socket.socket, config: ServerConfig, stop: threading.Event) -> None:
     """Accept connections until `stop` is set or the listener is closed."""
     slots = threading.BoundedSemaphore(config.max_connections)
-    while not stop.is_set():
+    for number in itertools.count(1):
+        if stop.is_set():
+            return
         try:
             conn, peer = listener.accept()
-        except OSError:
-            if stop.is_set():
+        except OSError as exc:
+            if stop.is_set() or listener.fileno() == -1:
                 return
+            if exc.errno in _ACCEPT_RETRY:
+                log.warning("cannot accept a connection now (%s); retrying", exc)
+                time.sleep(0.1)
+                continue
+            if exc.errno in _ACCEPT_SKIP:
+                log.warning("a connection vanished before it was accepted (%s)", exc)
+                continue
             raise
+        who = f"connection #{number} from {_peer_name(conn, peer)}"
         if not slots.acquire(blocking=False):
-            log.warning("refused a connection: %d connections already open",
+            log.warning("%s refused: %d connections already open", who,
                         config.max_connections)
             conn.close()
             continue
-        thread = threading.Thread(target=_serve_connection, args=(conn, peer, config, slots),
-                                  daemon=True)
-        thread.start()
+        thread = threading.Thread(target=_serve_connection, args=(conn, who, config, slots),
+                                  name=f"serbench-conn-{number}", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError as exc:  # cannot start a thread: refuse this one, keep serving
+            slots.release()
+            conn.close()
+            log.warning("%s refused: %s", who, exc)
 
 
-def _serve_connection(conn: socket.socket, peer: object, config: ServerConfig,
+def _peer_name(conn: socket.socket, peer: object) -> str:
+    if conn.family == socket.AF_UNIX:
+        return "a Unix-socket peer"
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host, port = peer[0], peer[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(peer)
+
+
+def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
                       slots: threading.BoundedSemaphore) -> None:
-    who = peer or "unix peer"
+    step = "during the handshake"
+    serving = False
     try:
         if conn.family in (socket.AF_INET, socket.AF_INET6):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         set_timeouts(conn, config.timeout_s)
+        server_handshake(conn, config.secret, config.timeout_s)
+        # The receive buffer exists only for peers that proved they hold the secret.
+        step = "at its mode frame"
         reader = FrameReader(conn, config.max_frame, config.timeout_s)
-        server_handshake(conn, reader, config.secret)
         mode = bytes(reader.read_frame())
+        serving = True
         if mode == MODE_ROUNDTRIP:
+            step = "in roundtrip mode"
             _echo(conn, reader, config.codec)
         elif mode.startswith(MODE_STREAM + b" ") and mode[len(MODE_STREAM) + 1:].isdigit():
+            step = "in stream mode"
             _sink(conn, reader, config.codec, int(mode[len(MODE_STREAM) + 1:]))
         else:
-            log.warning("connection from %s closed: unknown mode %r", who, mode[:40])
+            log.warning("%s closed %s: unknown mode %r", who, step, mode[:40])
     except PeerClosed as exc:
-        if exc.truncated:
-            log.warning("connection from %s closed: %s", who, exc)
+        if serving and not exc.truncated:
+            log.info("%s ended by the peer", who)
+        else:
+            log.warning("%s closed %s: %s", who, step, exc)
+    except HandshakeFailed as exc:
+        log.warning("%s closed %s: handshake failed: %s", who, step, exc)
     except TransportError as exc:
-        log.warning("connection from %s closed: %s", who, exc)
+        log.warning("%s closed %s: %s", who, step, exc)
+    except OSError as exc:
+        log.warning("%s closed %s: socket error: %s", who, step, exc)
     except Exception as exc:  # a frame the codec cannot decode: that connection only
-        log.warning("connection from %s closed: %s: %s", who, type(exc).__name__,
-                    str(exc).splitlines()[0] if str(exc) else "")
+        text = str(exc).splitlines()[0][:200] if str(exc).strip() else "(no message)"
+        log.warning("%s closed %s: the %s codec failed on a frame: %s: %s", who, step,
+                    config.codec.name, type(exc).__name__, text)
     finally:
         conn.close()
         slots.release()
@@ -152,6 +213,55 @@ def _sink(conn: socket.socket, reader: FrameReader, codec: Codec, batch: int) ->
         conn.sendall(ack)
 
 
+def configure_logging(with_time: bool = False) -> None:
+    """One line per event on stderr, prefixed with the server's process id."""
+    stamp = "%(asctime)s " if with_time else ""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"{stamp}serbench-server[%(process)d]: %(message)s")
+
+
+def install_shutdown(listener: socket.socket, stop: threading.Event, *,
+                     watch_stdin: bool) -> None:
+    """Stop serving on SIGTERM, SIGINT or SIGHUP, and (with `watch_stdin`) when stdin reaches
+    EOF: the parent died or closed it. Call from the main thread."""
+
+    def shutdown() -> None:
+        stop.set()
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+
+    def watch() -> None:
+        # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside the
+        # buffered reader holds its lock, and interpreter shutdown then aborts the process
+        # ("could not acquire lock for <stdin> at interpreter shutdown") after a 1 s wait.
+        with contextlib.suppress(OSError, ValueError):
+            while os.read(fd, 4096):
+                pass
+        shutdown()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        shutdown()
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    if watch_stdin:
+        fd = sys.stdin.fileno()
+        threading.Thread(target=watch, name="serbench-stdin-watch", daemon=True).start()
+
+
+def run(listener: socket.socket, config: ServerConfig, *, watch_stdin: bool,
+        gc_policy: str = "on") -> None:
+    """Serve on `listener` until a signal (or stdin EOF): print the READY line on stdout once
+    the server listens and is set up, then accept connections. Used by both entry points."""
+    check_secret(config.secret)
+    stop = threading.Event()
+    install_shutdown(listener, stop, watch_stdin=watch_stdin)
+    placement.apply_gc_policy(gc_policy)
+    print(ready_line(listener), flush=True)
+    serve(listener, config, stop)
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m serbench.transport.server")
     parser.add_argument("--codec", required=True)
@@ -168,10 +278,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Server process entry point: secret from stdin, READY line on stdout."""
-    logging.basicConfig(level=logging.INFO, format="serbench-server[%(process)d]: %(message)s",
-                        stream=sys.stderr)
+    configure_logging()
     args = _parse_args(argv)
-    secret = bytes.fromhex(sys.stdin.readline().strip())
+    try:
+        secret = check_secret(bytes.fromhex(sys.stdin.readline().strip()))
+    except ValueError as exc:
+        log.error("no usable secret on stdin (expected at least 32 hex digits): %s", exc)
+        return 2
     placement.pin_self(args.cpu)
     codec = get_codec(args.codec)
     if args.transport == "tcp":
@@ -179,40 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         listener = listen_unix(args.path)
     config = ServerConfig(codec, secret, args.max_frame, args.timeout)
-    stop = threading.Event()
-    run_until_stdin_closes(listener, stop)
-    placement.apply_gc_policy(args.gc)
-    print(f"READY {args.transport} {address_of(listener)}", flush=True)
     try:
-        serve(listener, config, stop)
+        run(listener, config, watch_stdin=True, gc_policy=args.gc)
     finally:
         if args.transport == "uds" and args.path:
             with contextlib.suppress(OSError):
                 os.unlink(args.path)
     return 0
-
-
-def run_until_stdin_closes(listener: socket.socket, stop: threading.Event) -> None:
-    """Stop serving when stdin reaches EOF (the parent died or closed it), SIGTERM or SIGINT."""
-
-    def shutdown() -> None:
-        stop.set()
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-
-    def watch_stdin() -> None:
-        with contextlib.suppress(OSError, ValueError):
-            while sys.stdin.buffer.read(4096):
-                pass
-        shutdown()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        shutdown()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    threading.Thread(target=watch_stdin, daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,412 @@
+"""Fuzzing every codec flagged `safe_for_untrusted_input` (hypothesis).
+
+The server decodes whatever an authenticated peer sends; for these codecs that must be safe even
+for a hostile peer. Each codec gets random bytes, mutations of its own valid encodings, and a
+fixed list of known-nasty inputs (deep nesting, absurd length claims, huge numbers). For every
+input, `decode` must return or raise one of the exception types listed for that codec below
+(the library's documented errors, plus what the fuzzer observed and we accept, each with the
+reason); never another exception, never take longer than `HANG_S`, and never grow the process
+by more than `MAX_GROWTH_MB`. A crash of a C extension would take the test process down.
+
+How many inputs: `SERBENCH_FUZZ_EXAMPLES` per codec (default 2000, half random, half mutated,
+plus the fixed list); the goal for a release check is 10000. The last test sends
+`SERBENCH_FUZZ_FRAMES` mutated frames per codec (default 1000) through a running
+`serbench serve` in round-trip mode:
+
+    SERBENCH_FUZZ_EXAMPLES=10000 SERBENCH_FUZZ_FRAMES=10000 python -m pytest tests/test_fuzz.py -s
+
+Each test prints `fuzz <codec> <strategy>: N inputs ...` (see it with `-s`) and, when
+`SERBENCH_FUZZ_REPORT=FILE` is set, appends the same figures to FILE as JSON lines.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from serbench.codecs import Codec, codec_entries, get_codec, joined
+
+EXAMPLES = int(os.environ.get("SERBENCH_FUZZ_EXAMPLES", "2000"))
+PER_STRATEGY = max(1, EXAMPLES // 2)
+#: An input of at most a few kB decoding for longer than this counts as a hang.
+HANG_S = 2.0
+#: Peak RSS growth allowed while decoding, over all of one test's inputs (each input is at most a
+#: few kB, but the known-nasty list has 1 MiB ones).
+MAX_GROWTH_MB = 256
+MAX_INPUT = 4096
+
+
+def _exceptions() -> dict[str, tuple[type[BaseException], ...]]:
+    """What each safe codec's decode may raise on bad input, and why that is acceptable."""
+    import cbor2
+    import msgpack
+    import msgspec
+    import orjson
+
+    return {
+        # msgpack.unpackb documents ExtraData (trailing bytes), FormatError (invalid bytes),
+        # StackError (nesting deeper than its stack) and ValueError (incomplete input, a
+        # length over the buffer's size); invalid UTF-8 in a str raises UnicodeDecodeError.
+        # All are ValueError subclasses.
+        "msgpack": (msgpack.ExtraData, msgpack.FormatError, msgpack.StackError,
+                    UnicodeDecodeError, ValueError),
+        # cbor2 documents CBORDecodeError (CBORDecodeEOF and CBORDecodeValueError are
+        # subclasses; semantic tags wrap their errors in it, e.g. a bad datetime or UUID).
+        "cbor2": (cbor2.CBORDecodeError,),
+        # orjson documents one type, orjson.JSONDecodeError (a json.JSONDecodeError and a
+        # ValueError), also for invalid UTF-8 and its 1024-level depth limit.
+        "orjson": (orjson.JSONDecodeError,),
+        # json.loads: JSONDecodeError for bad documents, UnicodeDecodeError for bytes in no
+        # UTF-8/16/32 encoding, RecursionError for nesting deeper than the interpreter's
+        # recursion limit, ValueError for integers over the 4300-digit limit.
+        "json": (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError),
+        # msgspec documents DecodeError (ValidationError, e.g. an integer out of range, is a
+        # subclass); invalid UTF-8 in a str raises UnicodeDecodeError; nesting deeper than the
+        # recursion limit raises RecursionError.
+        "msgspec-msgpack": (msgspec.DecodeError, UnicodeDecodeError, RecursionError),
+        "msgspec-json": (msgspec.DecodeError, UnicodeDecodeError, RecursionError),
+        # null hands back the received view and never parses anything.
+        "null": (),
+    }
+
+
+EXCEPTIONS = _exceptions()
+SAFE = sorted(name for name in codec_entries() if get_codec(name).safe_for_untrusted_input)
+
+
+def test_every_safe_codec_is_fuzzed_with_its_errors_listed() -> None:
+    """A codec newly flagged safe must say here which errors its decoder may raise."""
+    assert sorted(EXCEPTIONS) == SAFE
+    assert {"msgpack", "cbor2", "orjson", "json", "msgspec-msgpack", "msgspec-json",
+            "null"} <= set(SAFE)
+
+
+class Tally:
+    """Feeds inputs to a decoder the way the server does, and counts what happened."""
+
+    def __init__(self, codec: Codec, strategy: str, hang_s: float = HANG_S) -> None:
+        self.codec = codec
+        self.hang_s = hang_s
+        self.strategy = strategy
+        self.allowed = EXCEPTIONS[codec.name]
+        self.inputs = 0
+        self.outcomes: collections.Counter[str] = collections.Counter()
+        self.slowest_s = 0.0
+        #: How much the process's peak RSS rose while a decode ran (not while hypothesis
+        #: generated inputs), summed over all inputs.
+        self.decode_growth_kb = 0
+
+    def feed(self, data: bytes) -> None:
+        """Decode `data` as a view into a larger reused buffer (as the server's reader hands
+        frames out), with bytes before and after it that the decoder must not read."""
+        self.inputs += 1
+        buffer = bytearray(b"\x93" * 7 + data + b"\x91\x00{[\"" * 3)
+        view = memoryview(buffer)[7 : 7 + len(data)]
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        try:
+            result = self.codec.decode(view)
+            outcome = "decoded"
+        except self.allowed as exc:
+            result, outcome = None, type(exc).__name__
+        took = time.perf_counter() - start
+        self.decode_growth_kb += resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
+        self.slowest_s = max(self.slowest_s, took)
+        self.outcomes[outcome] += 1
+        assert took < self.hang_s, f"{self.codec.name} took {took:.2f} s on {data[:64]!r}..."
+        if outcome == "decoded":
+            # The view is honoured: decoding a copy of exactly those bytes gives the same.
+            again = self.codec.decode(memoryview(bytes(data)))
+            assert _same(result, again), data[:64]
+
+    def report(self) -> str:
+        growth_mb = self.decode_growth_kb / 1024
+        top = ", ".join(f"{name} {count}" for name, count in self.outcomes.most_common())
+        line = (f"fuzz {self.codec.name} {self.strategy}: {self.inputs} inputs, crashes 0, "
+                f"slowest {self.slowest_s * 1e3:.1f} ms, peak RSS growth {growth_mb:.1f} MB; "
+                f"{top}")
+        print(line)
+        target = os.environ.get("SERBENCH_FUZZ_REPORT")
+        if target:
+            with open(target, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"codec": self.codec.name, "strategy": self.strategy,
+                                      "inputs": self.inputs, "outcomes": dict(self.outcomes),
+                                      "slowest_ms": round(self.slowest_s * 1e3, 3),
+                                      "rss_growth_mb": round(growth_mb, 1)}) + "\n")
+        assert growth_mb < MAX_GROWTH_MB, line
+        return line
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, or equal in repr (NaN != NaN); views compare by their bytes."""
+    if isinstance(a, memoryview) and isinstance(b, memoryview):
+        return a.tobytes() == b.tobytes()
+    if a == b:
+        return True
+    try:
+        return repr(a) == repr(b)
+    except ValueError:  # an int too long for repr: equality already said no
+        return False
+
+
+def _run(tally: Tally, strategy: st.SearchStrategy[bytes], examples: int) -> None:
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                     HealthCheck.large_base_example,
+                                     HealthCheck.filter_too_much])
+    @given(strategy)
+    def fuzz(data: bytes) -> None:
+        tally.feed(data)
+
+    fuzz()
+    tally.report()
+    assert tally.inputs >= examples
+
+
+# --- random bytes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_random_bytes(name: str) -> None:
+    _run(Tally(get_codec(name), "random"), st.binary(max_size=MAX_INPUT), PER_STRATEGY)
+
+
+# --- mutated valid encodings -----------------------------------------------------------------
+
+_LEAVES = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=24))
+_BINARY_LEAVES = _LEAVES | st.binary(max_size=24)
+
+
+def _values(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        leaves,
+        lambda children: st.lists(children, max_size=6)
+        | st.dictionaries(st.text(max_size=8), children, max_size=6),
+        max_leaves=24)
+
+
+#: Byte strings that mean something to some decoder: type bytes, length headers claiming
+#: gigabytes, container openers, escapes, huge numbers, invalid UTF-8.
+INTERESTING = [
+    b"\x00", b"\xff", b"\x7f", b"\x80", b"\xc1", b"\xc0", b"\x9f", b"\xbf", b"\xfb",
+    b"\xdd\xff\xff\xff\xff", b"\xdf\xff\xff\xff\xff", b"\xc6\xff\xff\xff\xff",
+    b"\xdb\x7f\xff\xff\xff", b"\xd9\xff", b"\xcf\xff\xff\xff\xff\xff\xff\xff\xff",
+    b"\xd4\xff", b"\xc7\xff\xff", b"\xd6\xff\x00\x00\x00\x00",  # msgpack ext, timestamp
+    b"\x9b\xff\xff\xff\xff\xff\xff\xff\xff", b"\x5b\x7f\xff\xff\xff\xff\xff\xff\xff",
+    b"\xbb\x00\x00\x00\xff\xff\xff\xff\xff", b"\x7b\x00\x00\x00\x01\x00\x00\x00\x00",
+    b"\xc1\x1b\x7f\xff\xff\xff\xff\xff\xff\xff", b"\xc2\x59\xff\xff", b"\xc4\x82",
+    b"\xd8\x1e\x82\x01\x00", b"\xd9\x01\x02\x81\x80", b"\xd8\x1c", b"\xd8\x1d\x00",
+    b"\xd8\x19\x00", b"\xd9\x01\x00", b"\xd8\x23\x61(", b"\xd8\x25\x41\x00",
+    b"[" * 64, b"{" * 32, b'{"":' * 32, b"\x91" * 64, b"\x81" * 64, b"\x9f" * 64,
+    b'"\\u', b'"\\ud800"', b"\\", b"1e999999", b"-" + b"9" * 400, b"0." + b"1" * 300,
+    b"\xed\xa0\x80", b"\xf0\x9f", b"\xc3\x28", b"\xf8\x88\x80\x80\x80", b"NaN", b"Infinity",
+]
+
+_OPS = ("flip", "insert", "delete", "truncate", "duplicate", "interesting")
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, codec: Codec, values: st.SearchStrategy[Any]) -> bytes:
+    value = draw(values)
+    try:
+        data = bytearray(joined(codec.encode(codec.prepared(value))))
+    except Exception:  # a value this codec cannot encode: mutate nothing into something
+        data = bytearray()
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(_OPS))
+        at = draw(st.integers(0, len(data)))
+        if op == "flip" and data:
+            data[min(at, len(data) - 1)] = draw(st.integers(0, 255))
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif op == "delete":
+            del data[at : at + draw(st.integers(1, 16))]
+        elif op == "truncate":
+            del data[at:]
+        elif op == "duplicate" and data:
+            chunk = data[at : at + draw(st.integers(1, 64))]
+            data[at:at] = chunk * draw(st.integers(1, 8))
+        elif op == "interesting":
+            piece = draw(st.sampled_from(INTERESTING))
+            if draw(st.booleans()):
+                data[at : at + len(piece)] = piece
+            else:
+                data[at:at] = piece
+    return bytes(data[:MAX_INPUT])
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_mutated_valid_encodings(name: str) -> None:
+    codec = get_codec(name)
+    values = _values(_LEAVES if codec.human_readable else _BINARY_LEAVES)
+    _run(Tally(codec, "mutated"), _mutated(codec, values), PER_STRATEGY)
+
+
+# --- known-nasty inputs ----------------------------------------------------------------------
+
+
+def _nasty_inputs() -> dict[str, bytes]:
+    cases = {
+        "json array nesting 200k": b"[" * 200_000,
+        "json object nesting 100k": b'{"a":' * 100_000,
+        "msgpack array nesting 200k": b"\x91" * 200_000,
+        "msgpack map nesting 100k": b"\x81\xa1a" * 100_000,
+        "cbor array nesting 200k": b"\x81" * 200_000,
+        "cbor indefinite nesting 100k": b"\x9f" * 100_000,
+        "cbor tag nesting 100k": b"\xc6" * 100_000 + b"\x00",
+        "msgpack array of 2^32-1 claimed": b"\xdd\xff\xff\xff\xff",
+        "msgpack map of 2^32-1 claimed": b"\xdf\xff\xff\xff\xff",
+        "msgpack bin of 4 GiB claimed": b"\xc6\xff\xff\xff\xff",
+        "msgpack str of 4 GiB claimed": b"\xdb\xff\xff\xff\xff",
+        "msgpack ext of 4 GiB claimed": b"\xc9\xff\xff\xff\xff\x01",
+        "cbor array of 2^64-1 claimed": b"\x9b" + b"\xff" * 8,
+        "cbor bytes of 2^63 claimed": b"\x5b\x7f" + b"\xff" * 7,
+        "cbor text of 2^63 claimed": b"\x7b\x7f" + b"\xff" * 7,
+        "cbor map of 2^40 claimed": b"\xbb\x00\x00\x01" + b"\x00" * 5,
+        "cbor epoch datetime overflow": b"\xc1\x1b\x7f" + b"\xff" * 7,
+        "cbor decimal with huge exponent": b"\xc4\x82\x1b\x7f" + b"\xff" * 7 + b"\x01",
+        "cbor bigfloat with huge exponent": b"\xc5\x82\x1b\x7f" + b"\xff" * 7 + b"\x01",
+        "cbor rational over zero": b"\xd8\x1e\x82\x01\x00",
+        "cbor set of unhashable": b"\xd9\x01\x02\x81\x80",
+        "cbor bignum 1 MiB": b"\xc2\x5a\x00\x10\x00\x00" + b"\xff" * 2**20,
+        "cbor regex": b"\xd8\x23\x61(",
+        "cbor uuid too short": b"\xd8\x25\x41\x00",
+        "cbor shared reference missing": b"\xd8\x1d\x00",
+        "cbor string reference outside namespace": b"\xd8\x19\x00",
+        "json integer of 100k digits": b"1" * 100_000,
+        "json float overflow": b"1e999999",
+        "json lone surrogate": b'"\\ud800"',
+        "json 1 MiB string": b'"' + b"a" * 2**20 + b'"',
+        "utf-16 bom": b"\xff\xfe[\x001\x00]\x00",
+        "empty": b"",
+    }
+    for byte in range(256):
+        cases[f"single byte {byte:#04x}"] = bytes([byte])
+    return cases
+
+
+NASTY = _nasty_inputs()
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_known_nasty_inputs(name: str) -> None:
+    tally = Tally(get_codec(name), "nasty")
+    for data in NASTY.values():
+        tally.feed(data)
+    tally.report()
+    assert tally.inputs == len(NASTY)
+
+
+def test_undocumented_exceptions_are_caught() -> None:
+    """The harness itself: a decoder raising something unlisted fails the fuzz test."""
+    from dataclasses import replace
+
+    def bad_decode(view: memoryview) -> Any:
+        if bytes(view[:1]) == b"\x00":
+            raise KeyError("surprise")
+        return None
+
+    codec = replace(get_codec("null"), decode=bad_decode)
+    tally = Tally(codec, "self-check")
+    with pytest.raises(KeyError):
+        tally.feed(b"\x00")
+    slow: Callable[[memoryview], Any] = lambda view: time.sleep(0.06)  # noqa: E731
+    with pytest.raises(AssertionError, match="took"):
+        Tally(replace(codec, decode=slow), "self-check", hang_s=0.05).feed(b"\x01")
+
+
+# --- the same, over the wire: fuzzed frames at a running server ------------------------------
+
+FRAMES = int(os.environ.get("SERBENCH_FUZZ_FRAMES", "1000"))
+
+
+def _frames(codec: Codec, count: int, seed: int) -> list[bytes]:
+    """`count` frames: the codec's encodings of catalog payloads, most of them mutated."""
+    import random
+
+    from serbench.payloads import make_payload
+
+    rng = random.Random(seed)
+    valid = []
+    for spec in ("small", "records:3", "nested:3", "text:3", "floats:5", "blob:20"):
+        try:
+            valid.append(joined(codec.encode(codec.prepared(make_payload(spec).obj))))
+        except Exception:  # unsupported by this codec (bytes in JSON): not a seed then
+            continue
+    frames = []
+    for _ in range(count):
+        data = bytearray(rng.choice(valid))
+        for _ in range(rng.randrange(0 if rng.random() < 0.1 else 1, 4)):
+            at = rng.randrange(len(data) + 1)
+            op = rng.randrange(5)
+            if op == 0 and data:
+                data[min(at, len(data) - 1)] = rng.randrange(256)
+            elif op == 1:
+                data[at:at] = rng.randbytes(rng.randrange(1, 8))
+            elif op == 2:
+                del data[at : at + rng.randrange(1, 16)]
+            elif op == 3:
+                del data[at:]
+            else:
+                piece = rng.choice(INTERESTING)
+                data[at : at + len(piece)] = piece
+        frames.append(bytes(data))
+    return frames
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_server_survives_fuzzed_frames(tmp_path: Any, name: str) -> None:
+    """Each frame goes to `serbench serve` in round-trip mode. A frame the codec decodes is
+    answered; one it cannot costs only that connection (one log line, then we reconnect);
+    the server never stops, never hangs (5 s socket timeouts), and serves a good client at
+    the end."""
+    from serve_helpers import serve
+
+    from serbench.transport.errors import PeerClosed
+
+    codec = get_codec(name)
+    frames = _frames(codec, FRAMES, seed=sum(name.encode()))
+    answered = rejected = 0
+    with serve(tmp_path, name, "--timeout", "5") as server:
+        conn = server.connect()
+        conn.start_roundtrip()
+        try:
+            for body in frames:
+                try:
+                    conn.request(body)
+                    answered += 1
+                except PeerClosed:
+                    rejected += 1
+                    conn.close()
+                    conn = server.connect()
+                    conn.start_roundtrip()
+        finally:
+            conn.close()
+        logged = server.wait_for_log(f"closed in roundtrip mode: the {name} codec failed on a "
+                                     "frame", count=rejected) if rejected else []
+        assert len(logged) == rejected
+        assert server.proc.poll() is None
+        with server.connect() as good:
+            good.start_roundtrip()
+            body = joined(codec.encode(codec.prepared({"still": "serving"})))
+            assert bytes(good.request(body)) == body
+    line = (f"fuzz {name} server: {len(frames)} frames, answered {answered}, rejected "
+            f"{rejected} (one log line each), server crashes 0")
+    print(line)
+    assert answered + rejected == len(frames)
+    target = os.environ.get("SERBENCH_FUZZ_REPORT")
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"codec": name, "strategy": "server frames",
+                                  "inputs": len(frames), "answered": answered,
+                                  "rejected": rejected}) + "\n")
