@@ -22,17 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serbench import environment, fidelity, results
-from serbench.codecs import Codec, CodecUnavailable, encoded_size, get_codec, joined
+from serbench import budget, environment, fidelity, results
+from serbench.bench.cell import stream_batch
+from serbench.codecs import Codec, CodecUnavailable, get_codec, joined
 from serbench.codecs.pickle_family import PROTOCOL
 from serbench.matrix import Cell, Matrix, expand
 from serbench.payloads import MadePayload, make_payload
 from serbench.stats import latency_percentiles
 
-#: pyperf options that set the budget themselves; when given, the matrix budget steps aside.
-_BUDGET_FLAGS = {"processes": ("-p", "--processes"), "values": ("-n", "--values"),
-                 "warmups": ("-w", "--warmups"), "min_time": ("--min-time",)}
-_MODE_FLAGS = ("--fast", "--rigorous", "--debug-single-value")
 DEFAULT_CELL_TIMEOUT_S = 900.0
 #: Marks a returned row that `--resume` kept from the earlier run (never written to disk).
 KEPT = "kept"
@@ -56,12 +53,12 @@ class RunPlan:
 
 @dataclass
 class _Prepared:
-    """Per codec x payload: what fidelity said and what the estimate of one request is."""
+    """Per codec x payload: what fidelity said and the in-process cost (for the budget)."""
 
     fidelity: fidelity.Fidelity
     codec: Codec | None
     payload: MadePayload
-    seconds_per_request: float = 0.0
+    cost: budget.CodecCost | None = None
     zlib_bytes: int | None = None
     reference_bytes: int | None = None
 
@@ -175,14 +172,9 @@ def _prepare(cell: Cell, cache: dict[tuple[str, str], _Prepared],
     prep = _Prepared(result, codec, made)
     if result.timed:
         obj = codec.prepared(made.obj)
-        t0 = time.perf_counter()
-        encoded = codec.encode(obj)
-        codec.decode(memoryview(joined(encoded)))
-        elapsed = time.perf_counter() - t0
-        size = encoded_size(encoded)
-        # Codec work on both sides, a loopback floor, and the bytes copied in each direction.
-        prep.seconds_per_request = 2 * elapsed + 30e-6 + 2 * size / 1e9
-        prep.zlib_bytes = len(zlib.compress(joined(encoded)))
+        encoded = joined(codec.encode(obj))
+        prep.cost = budget.measure(codec.encode, obj, codec.decode, memoryview(encoded))
+        prep.zlib_bytes = len(zlib.compress(encoded))
     prep.reference_bytes = len(pickle.dumps(made.obj, protocol=PROTOCOL))
     cache[key] = prep
     return prep
@@ -202,23 +194,12 @@ def _base_row(cell: Cell, prep: _Prepared, name: str) -> dict[str, Any]:
 
 
 def _budget_args(plan: RunPlan, cell: Cell, prep: _Prepared) -> list[str]:
-    """The matrix budget as pyperf options, unless the user passed pyperf's own."""
-    given = set(plan.pyperf_args)
-    if given & set(_MODE_FLAGS):
-        return []
-    budget = plan.matrix.budget
-    args: list[str] = []
-    for key, flags in _BUDGET_FLAGS.items():
-        if any(arg == flag or arg.startswith(flag + "=") for arg in given for flag in flags):
-            continue
-        value: float = getattr(budget, key)
-        if key == "min_time" and cell.scenario == "roundtrip":
-            # Enough pooled samples for p99.9: slow round trips get a longer budget.
-            needed = budget.min_samples * prep.seconds_per_request / (
-                budget.processes * budget.values)
-            value = max(value, round(1.2 * needed, 3))
-        args += [flags[-1], str(value)]
-    return args
+    """The matrix budget as pyperf options for this cell (see `serbench.budget`)."""
+    size = prep.fidelity.encoded_bytes or 0
+    per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
+    batch = stream_batch(size) if cell.scenario == "stream" else 1
+    return budget.pyperf_args(plan.matrix.budget, plan.pyperf_args, cell.scenario,
+                              per_message, batch)
 
 
 def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import pytest
 from serve_helpers import processes_in, stop_process, wait_until
 
 from serbench import results
+from serbench.transport.client import SERVER_PROCESS_NAME
 
 
 @dataclass
@@ -78,8 +79,18 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
 
 
 def _servers(cwd: Path, codec: str) -> list[int]:
+    """Scenario servers of `codec`: started with exec (their own command line) or forked from
+    a cell's worker (the worker's command line, and the process name `serbench-server`)."""
     return [pid for pid, cmd in processes_in(cwd)
-            if "serbench.transport.server" in cmd and f"--codec {codec} " in cmd]
+            if f"--codec {codec} " in cmd and ("serbench.transport.server" in cmd
+                                               or _name(pid) == SERVER_PROCESS_NAME)]
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _connected(pid: int) -> bool:
@@ -244,8 +255,8 @@ def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(
 
 def test_interrupt_before_the_first_cell_finishes(workdir: Path) -> None:
     run = start_run(workdir, "--codecs", "msgpack", "--payloads", "small", "--transports",
-                    "uds", "--scenarios", "roundtrip", "-p", "1", "-n", "20", "-w", "0", "-l",
-                    "2000")
+                    "uds", "--scenarios", "roundtrip", "-p", "1", "-n", "50", "-w", "0", "-l",
+                    "20000")  # about 10 s of round trips: long enough to be interrupted
     try:
         wait_until(lambda: bool(_servers(workdir, "msgpack")), 30, "the msgpack server")
         start = time.monotonic()

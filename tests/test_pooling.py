@@ -48,35 +48,36 @@ def test_percentiles_are_of_the_pooled_samples() -> None:
     assert pooled["p50"] <= pooled["p90"] <= pooled["p99"] <= pooled["p999"] <= pooled["max"]
 
 
-def _prepared(seconds: float) -> _Prepared:
+def _prepared(encode_s: float, decode_s: float) -> _Prepared:
+    from serbench.budget import CodecCost
     from serbench.fidelity import EXACT, Fidelity
 
-    return _Prepared(Fidelity("pickle", "small-2", EXACT), None, make_payload("small"),
-                     seconds_per_request=seconds)
+    return _Prepared(Fidelity("pickle", "small-2", EXACT, encoded_bytes=40), None,
+                     make_payload("small"), cost=CodecCost(encode_s, decode_s))
 
 
-def _min_time(args: list[str]) -> float:
-    return float(args[args.index("--min-time") + 1])
+def _loops(args: list[str]) -> int:
+    return int(args[args.index("--loops") + 1])
 
 
-def test_slow_round_trips_get_a_longer_budget_not_fewer_samples() -> None:
+def test_slow_round_trips_get_more_loops_not_fewer_samples() -> None:
     budget = Budget(processes=2, values=2, warmups=1, min_time=0.03, min_samples=1000)
     plan = RunPlan(Matrix(["pickle"], ["small"], budget=budget), Path("unused"))
     cell = Cell("pickle", "small", "roundtrip", "tcp")
-    fast = _budget_args(plan, cell, _prepared(20e-6))
-    slow = _budget_args(plan, cell, _prepared(2e-3))
-    assert _min_time(fast) == 0.03
-    # 1000 samples of 2 ms over 2 workers x 2 values: each value must last >= 0.5 s.
-    assert _min_time(slow) >= 0.5
+    slow = _budget_args(plan, cell, _prepared(1e-3, 1e-3))
+    assert _loops(slow) * 2 * 2 >= 1000
+    fast = _budget_args(plan, cell, _prepared(1e-7, 1e-7))
+    # ~12 us per small round trip: min_time alone asks for more than min_samples.
+    assert _loops(fast) * 2 * 2 > 1000
+    encode = _budget_args(plan, Cell("pickle", "small", "encode", None), _prepared(1e-3, 1e-3))
+    assert _loops(encode) == 30  # 0.03 s of 1 ms encodes; no sample floor in process
     assert fast[fast.index("--processes") + 1] == "2"
-    # In-process scenarios keep the matrix budget.
-    encode = _budget_args(plan, Cell("pickle", "small", "encode", None), _prepared(2e-3))
-    assert _min_time(encode) == 0.03
 
 
 def test_user_pyperf_flags_replace_the_matrix_budget() -> None:
     plan = RunPlan(Matrix(["pickle"], ["small"]), Path("unused"), ["-p", "5"])
-    args = _budget_args(plan, Cell("pickle", "small", "roundtrip", "tcp"), _prepared(1e-5))
+    args = _budget_args(plan, Cell("pickle", "small", "roundtrip", "tcp"), _prepared(1e-5, 1e-5))
     assert "--processes" not in args and "--values" in args
     fast = RunPlan(Matrix(["pickle"], ["small"]), Path("unused"), ["--fast"])
-    assert _budget_args(fast, Cell("pickle", "small", "roundtrip", "tcp"), _prepared(1e-5)) == []
+    assert _budget_args(fast, Cell("pickle", "small", "roundtrip", "tcp"),
+                        _prepared(1e-5, 1e-5)) == []

@@ -105,7 +105,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     else:
         server = cleanup.enter_context(ServerProcess(
             args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
-            max_frame=args.max_frame, timeout_s=args.io_timeout))
+            max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork"))
         conn = cleanup.enter_context(server.connect())
         if args.scenario == "roundtrip":
             conn.start_roundtrip()

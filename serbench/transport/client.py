@@ -1,8 +1,15 @@
 """Start a scenario server in another process and talk to it.
 
-`ServerProcess` owns the child: it is started with `subprocess` (never a bare `fork()`, which
-would inherit pyperf's result pipe), gets the secret on stdin, and is always reaped: on exit,
-on errors and on Ctrl-C; if this process dies, the child sees its stdin close and exits.
+`ServerProcess` owns the child and always reaps it: on exit, on errors and on Ctrl-C; if this
+process dies, the child sees its stdin close and exits. Two ways to start it, same server code:
+
+- `exec` (default): `python -m serbench.transport.server` via `subprocess`, secret on stdin,
+  address from its READY line. A fresh interpreter: ~70 ms of start-up and imports.
+- `fork`: `os.fork()` of this (already set-up) process, which binds the listening socket first;
+  the child closes every inherited descriptor but the listener (so pyperf's result pipe does not
+  stay open and make pyperf's manager wait), takes a pipe as its stdin and the log file as its
+  stderr, and runs the same `server.run`. ~2 ms; the scenario cells use it, once per pyperf
+  worker, since a default run starts hundreds of servers. Call it before starting threads.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import contextlib
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 from serbench.codecs.base import Encoded
+from serbench.transport import placement
 from serbench.transport.auth import client_handshake, new_secret
 from serbench.transport.errors import TransportError
 from serbench.transport.framing import (
@@ -30,9 +39,16 @@ from serbench.transport.framing import (
     send_frame,
     set_timeouts,
 )
-from serbench.transport.server import DEFAULT_TIMEOUT_S, MODE_ROUNDTRIP, MODE_STREAM
+from serbench.transport.server import (
+    DEFAULT_TIMEOUT_S,
+    MODE_ROUNDTRIP,
+    MODE_STREAM,
+    UNIX_PATH_MAX,
+)
 
 TRANSPORTS = ("tcp", "uds")
+#: The name (/proc/PID/comm) of a forked scenario server; its command line is its parent's.
+SERVER_PROCESS_NAME = "serbench-server"
 STARTUP_TIMEOUT_S = 30.0
 
 
@@ -51,23 +67,28 @@ class ServerProcess:
     max_frame: int = DEFAULT_MAX_FRAME
     timeout_s: float = DEFAULT_TIMEOUT_S
     secret: bytes = field(default_factory=new_secret)
+    start_method: str = "exec"
     address: tuple[str, int] | str | None = None
     _proc: subprocess.Popen[bytes] | None = None
+    _forked: tuple[int, int] | None = None  # (pid, write end of the child's stdin pipe)
     _tmpdir: Path | None = None
+    _short_dir: Path | None = None
 
     def start(self) -> ServerProcess:
-        """Start the child and wait for its READY line."""
+        """Start the child; return once it listens."""
         if self.transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {self.transport!r}")
         # A private directory (mode 0700) for the Unix socket and the server's log.
         self._tmpdir = Path(tempfile.mkdtemp(prefix="serbench-"))
+        if self.start_method == "fork":
+            return self._fork()
         cmd = [sys.executable, "-m", "serbench.transport.server", "--codec", self.codec,
                "--transport", self.transport, "--max-frame", str(self.max_frame),
                "--timeout", str(self.timeout_s), "--gc", self.gc_policy]
         if self.cpu is not None:
             cmd += ["--cpu", str(self.cpu)]
         if self.transport == "uds":
-            cmd += ["--path", str(self._tmpdir / "s")]
+            cmd += ["--path", self._socket_path()]
         with open(self._tmpdir / "server.log", "wb") as log:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=log, close_fds=True)
@@ -76,6 +97,56 @@ class ServerProcess:
         self._proc.stdin.flush()
         self.address = self._wait_ready()
         return self
+
+    def _fork(self) -> ServerProcess:
+        from serbench.codecs import get_codec
+        from serbench.transport import server
+
+        assert self._tmpdir is not None
+        codec = get_codec(self.codec)
+        if self.transport == "tcp":
+            listener = server.listen_tcp()
+            host, port = listener.getsockname()[:2]
+            address: tuple[str, int] | str = (host, port)
+        else:
+            address = self._socket_path()
+            listener = server.listen_unix(address)
+        log_fd = os.open(self._tmpdir / "server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                         0o600)
+        stdin_r, stdin_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                _become_server_child(listener.fileno(), stdin_r, log_fd)
+                server.configure_logging()
+                placement.pin_self(self.cpu)
+                config = server.ServerConfig(codec, self.secret, self.max_frame, self.timeout_s)
+                server.run(listener, config, watch_stdin=True, gc_policy=self.gc_policy)
+                code = 0
+            except BaseException:
+                with contextlib.suppress(BaseException):
+                    import traceback
+
+                    traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(stdin_r)
+        os.close(log_fd)
+        listener.close()
+        self._forked = (pid, stdin_w)
+        self.address = address
+        return self
+
+    def _socket_path(self) -> str:
+        """The Unix socket's path: in the private directory, or, when that path would pass
+        the 107-byte limit (a long TMPDIR), in a private directory under /tmp."""
+        assert self._tmpdir is not None
+        path = str(self._tmpdir / "s")
+        if len(os.fsencode(path)) <= UNIX_PATH_MAX:
+            return path
+        self._short_dir = Path(tempfile.mkdtemp(prefix="serbench-", dir="/tmp"))
+        return str(self._short_dir / "s")
 
     def _wait_ready(self) -> tuple[str, int] | str:
         assert self._proc is not None and self._proc.stdout is not None
@@ -115,6 +186,8 @@ class ServerProcess:
     @property
     def pid(self) -> int | None:
         """The child's process id while it runs."""
+        if self._forked is not None:
+            return self._forked[0]
         return self._proc.pid if self._proc is not None else None
 
     def connect(self, timeout_s: float | None = None) -> Connection:
@@ -126,6 +199,9 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Close the child's stdin, give it a moment, then terminate or kill it; clean up."""
+        forked, self._forked = self._forked, None
+        if forked is not None:
+            _stop_forked(*forked)
         proc, self._proc = self._proc, None
         if proc is not None:
             for stream in (proc.stdin, proc.stdout):
@@ -141,9 +217,10 @@ class ServerProcess:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
+        for directory in (self._tmpdir, self._short_dir):
+            if directory is not None:
+                shutil.rmtree(directory, ignore_errors=True)
+        self._tmpdir = self._short_dir = None
 
     def __enter__(self) -> ServerProcess:
         return self.start()
@@ -151,6 +228,45 @@ class ServerProcess:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def _become_server_child(listener_fd: int, stdin_fd: int, log_fd: int) -> None:
+    """In a forked child: stdin from the pipe, stderr to the log, nothing else inherited.
+
+    `sys.stdin/stdout/stderr` are rebound to descriptors 0-2: the parent's may have been
+    replaced by objects on other descriptors (pytest's capture), which are closed here.
+    """
+    os.dup2(stdin_fd, 0)
+    os.dup2(log_fd, 2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    keep = sorted({0, 1, 2, listener_fd})
+    for low, high in zip(keep, [*keep[1:], os.sysconf("SC_OPEN_MAX")], strict=True):
+        os.closerange(low + 1, high)
+    with contextlib.suppress(OSError):  # `ps -o comm` and /proc tell the server apart
+        Path("/proc/self/comm").write_text(SERVER_PROCESS_NAME)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 (lives as long as the process)
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _stop_forked(pid: int, stdin_w: int) -> None:
+    """Close the child's stdin (it stops serving), then wait, TERM, KILL: always reaped."""
+    with contextlib.suppress(OSError):
+        os.close(stdin_w)
+    for sig, wait_s in ((None, 2.0), (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        if sig is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if done:
+                return
+            time.sleep(0.005)
 
 
 class Connection:
