@@ -186,7 +186,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report(outdir: Path) -> None:
+    """The report at the end of a run; a report failure never hides the measured results."""
     from serbench.report import build_report
 
-    paths = build_report(outdir)
+    try:
+        paths = build_report(outdir)
+    except UserError as exc:
+        print(f"serbench run: warning: no report ({exc}); the results are in {outdir}; "
+              f"try: serbench report {outdir}", file=sys.stderr)
+        return
     print(f"serbench run: report in {paths[0]}")

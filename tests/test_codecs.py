@@ -261,7 +261,12 @@ class TestPickleOutOfBand:
         encoded = codec.encode(obj)
         assert len(encoded) == 5
         assert check(codec, "two", obj).status == "exact"
-        assert len(codec.encode({"plain": [1, 2]})) == 3
+        # Nothing out of band and small: one joined buffer, one small frame on the wire.
+        plain = codec.encode({"plain": [1, 2]})
+        assert isinstance(plain, bytes)
+        assert codec.decode(memoryview(plain)) == {"plain": [1, 2]}
+        big = codec.encode({"plain": list(range(50_000))})
+        assert isinstance(big, list) and len(big) == 3  # in-band but large: not copied
         assert check(codec, "plain", {"plain": [1, 2], "b": b"xy"}).status == "exact"
 
     @pytest.mark.parametrize("arr", [

@@ -9,6 +9,7 @@ figures: they appear as a grey `x` with the reason.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,9 +112,14 @@ def _note(ax: Any, run: Run, measures: Sequence[str], payloads: Sequence[str]) -
     if lossy:
         lines.append("lossy: " + ", ".join(dict.fromkeys(lossy)))
     if lines:
-        ax.text(0.01, 0.97, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
-                fontsize=6.5, color="#555555",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5})
+        # Wrapped, and kept out of the layout: a long list of missing codecs must not squeeze
+        # the axes (the layout engine would make room for all of it).
+        text = "\n".join(textwrap.fill(line, width=70) for line in lines)
+        note = ax.text(0.01, 0.97, text, transform=ax.transAxes, ha="left", va="top",
+                       fontsize=6.5, color="#555555", clip_on=True,
+                       bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none",
+                             "pad": 1.5})
+        note.set_in_layout(False)
 
 
 # -- 1. round trip relative to the reference --------------------------------------------------
