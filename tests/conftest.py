@@ -78,3 +78,16 @@ def fake_codec(encode: Callable[[Any], Any], decode: Callable[[memoryview], Any]
         call_path="fake", safe_for_untrusted_input=False, cross_language=False,
         same_python_only=False, human_readable=False, prepare=prepare,
     )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Exit code 2 and exactly one `serbench: error:` line on stderr (containing every
+    needle), never a traceback: how serbench answers bad input."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("serbench: error: "), lines[0]
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return str(lines[0])

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_serbench
+from conftest import ROOT, assert_one_line_error, run_serbench
 
 from serbench import results
 
@@ -21,16 +21,10 @@ QUICK = ["--payloads", "small", "--transports", "tcp", "--scenarios", "encode",
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
-    """Exit code 2, one `serbench: error:` line containing every needle, nothing measured."""
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("serbench: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
+    """One `serbench: error:` line containing every needle, and nothing measured."""
+    line = assert_one_line_error(proc, *needles)
     assert "[1/" not in proc.stdout  # no cell ran
-    return lines[0]
+    return line
 
 
 # --- names on the command line ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import run_serbench
+from conftest import assert_one_line_error, run_serbench
 
 from serbench.codecs import known_names
 from serbench.payloads import payload_entries
@@ -17,14 +17,6 @@ FLAGS = ["safe_for_untrusted_input", "cross_language", "same_python_only", "huma
 def table_rows(stdout: str) -> list[list[str]]:
     return [line.split() for line in stdout.splitlines()]
 
-
-def assert_one_line_error(proc: Any) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("serbench: error: ")
-    return str(lines[0])
 
 
 def test_help_lists_the_subcommands() -> None:

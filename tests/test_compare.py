@@ -7,11 +7,10 @@ import csv
 import io
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_serbench
+from conftest import assert_one_line_error, run_serbench
 
 from serbench.report.compare import compare_runs, environment_differences, format_markdown
 from serbench.report.data import load_run
@@ -163,14 +162,6 @@ def test_cells_in_only_one_run(tmp_path: Path) -> None:
     notes = {c.note for c in compare_runs(b, FIXTURE).cells if c.codec == "msgpack"}
     assert notes == {"only in B"}
 
-
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("serbench: error: "), proc.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
 
 
 def test_a_corrupt_file_in_either_run_is_named(tmp_path: Path) -> None:

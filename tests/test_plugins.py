@@ -13,10 +13,9 @@ import sys
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import make_distribution, run_python, run_serbench
+from conftest import assert_one_line_error, make_distribution, run_python, run_serbench
 
 from serbench.codecs import (
     GROUP,
@@ -96,14 +95,6 @@ def plugin(tmp_path: Path, codecs: dict[str, str] | None = None,
     return make_distribution(tmp_path / "site", "fakecodec-plugin",
                              {"fakecodec_plugin": PLUGIN_SOURCE}, groups)
 
-
-def assert_one_line_error(proc: Any) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("serbench: error: ")
-    return str(lines[0])
 
 
 # -- third-party codecs, end to end ----------------------------------------------------------

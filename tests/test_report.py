@@ -11,13 +11,12 @@ import math
 import re
 import shutil
 import struct
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_serbench
+from conftest import assert_one_line_error, run_serbench
 
 from serbench.report import analysis, build_report, load_run
 from serbench.report.charts import CHARTS, figures
@@ -443,16 +442,6 @@ def test_failed_cells_are_listed_with_their_reason(tmp_path: Path) -> None:
 
 
 # -- errors -----------------------------------------------------------------------------------
-
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    stderr = proc.stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("serbench: error: "), stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def test_cli_report_leaves_the_results_alone_with_o(report: list[Path]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgpack
 import pytest
-from conftest import run_serbench
+from conftest import assert_one_line_error, run_serbench
 from serve_helpers import parse_ready, processes_in, serve, stop_process
 
 from serbench.transport.auth import MIN_SECRET_BYTES, read_secret_file
@@ -22,13 +22,9 @@ from serbench.transport.errors import TransportError
 
 
 def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("serbench: error: ")
+    line = assert_one_line_error(proc)
     assert "READY" not in proc.stdout
-    return lines[0]
+    return line
 
 
 def test_serve_is_registered() -> None:
