@@ -29,6 +29,7 @@ from serbench.codecs.pickle_family import PROTOCOL
 from serbench.matrix import Cell, Matrix, expand
 from serbench.payloads import MadePayload, make_payload
 from serbench.stats import latency_percentiles
+from serbench.transport import placement
 
 DEFAULT_CELL_TIMEOUT_S = 900.0
 #: Marks a returned row that `--resume` kept from the earlier run (never written to disk).
@@ -197,9 +198,14 @@ def _budget_args(plan: RunPlan, cell: Cell, prep: _Prepared) -> list[str]:
     """The matrix budget as pyperf options for this cell (see `serbench.budget`)."""
     size = prep.fidelity.encoded_bytes or 0
     per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
-    batch = stream_batch(size) if cell.scenario == "stream" else 1
+    batch = _stream_batch(prep) if cell.scenario == "stream" else 1
     return budget.pyperf_args(plan.matrix.budget, plan.pyperf_args, cell.scenario,
                               per_message, batch)
+
+
+def _stream_batch(prep: _Prepared) -> int:
+    """One batch size per payload (from its pickle size), the same for every codec."""
+    return stream_batch(prep.reference_bytes or prep.fidelity.encoded_bytes or 1)
 
 
 def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str, Any]:
@@ -218,6 +224,13 @@ def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str
                "--samples-dir", str(samples_dir), "--output", str(output), "--quiet"]
         if cell.transport:
             cmd += ["--transport", cell.transport]
+        if cell.scenario == "stream":
+            cmd += ["--stream-batch", str(_stream_batch(prep))]
+        client_cpu = placement.cpus_for(plan.matrix.pin)[0]
+        if client_cpu is not None:
+            # pyperf re-pins its workers (to --affinity, or to isolated CPUs it detects)
+            # after set-up: give it the client's CPU so the placement stays what we record.
+            cmd.append(f"--affinity={client_cpu}")
         cmd += _budget_args(plan, cell, prep) + plan.pyperf_args
         error = _run_subprocess(cmd, work / "log.txt", plan.cell_timeout_s)
         if error:

@@ -213,3 +213,15 @@ def test_default_matrix_is_embedded_parsed_and_expanded() -> None:
     assert len(set(cells)) == len(cells)
     for name in ("full", "sweep"):
         assert expand(load_matrix(builtin_matrix_path(name)))
+
+
+def test_stream_batches_are_the_same_for_every_codec_on_a_payload(run_dir: Path) -> None:
+    batches: dict[str, set[int]] = {}
+    for codec in TESTED_CODECS:
+        suite = pyperf.BenchmarkSuite.load(str(run_dir / f"{codec}.json"))
+        for bench in suite.get_benchmarks():
+            meta = bench.get_metadata()
+            if meta["serbench_scenario"] == "stream":
+                batches.setdefault(meta["serbench_payload"], set()).add(
+                    meta["serbench_stream_batch"])
+    assert batches and all(len(sizes) == 1 for sizes in batches.values()), batches

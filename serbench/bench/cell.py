@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import time
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -62,10 +63,13 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--samples-dir", default=None)
     group.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME)
     group.add_argument("--io-timeout", type=float, default=30.0)
+    group.add_argument("--stream-batch", type=int, default=None,
+                       help="frames per acknowledged batch (default: from the encoded size); "
+                            "serbench run passes one per payload so every codec gets the same")
 
 
 _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
-              "samples_dir", "max_frame", "io_timeout")
+              "samples_dir", "max_frame", "io_timeout", "stream_batch")
 
 
 def main() -> None:
@@ -89,11 +93,21 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
     codec = get_codec(args.codec)
+    conn = None
+    if args.scenario in SOCKET_SCENARIOS:
+        # Fork the server before the payload exists: the child then shares no payload pages
+        # with the client (no copy-on-write faults in the timed loop, no doubled memory).
+        server = cleanup.enter_context(ServerProcess(
+            args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
+            max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork"))
+        conn = cleanup.enter_context(server.connect())
     made = make_payload(args.payload)
     obj = codec.prepared(made.obj)
     encoded = codec.encode(obj)
     size = encoded_size(encoded)
-    batch = stream_batch(size) if args.scenario == "stream" else None
+    batch = None
+    if args.scenario == "stream":
+        batch = args.stream_batch or stream_batch(size)
     runner.metadata.update(_metadata(args, codec, made, size, batch))
 
     samples: list[array[int]] = []
@@ -102,18 +116,14 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
         timed = loops.encode_loop(codec, obj)
     elif args.scenario == "decode":
         timed = loops.decode_loop(codec, memoryview(joined(encoded)))
+    elif args.scenario == "roundtrip":
+        assert conn is not None
+        conn.start_roundtrip()
+        timed = loops.roundtrip_loop(codec, obj, conn, samples)
     else:
-        server = cleanup.enter_context(ServerProcess(
-            args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
-            max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork"))
-        conn = cleanup.enter_context(server.connect())
-        if args.scenario == "roundtrip":
-            conn.start_roundtrip()
-            timed = loops.roundtrip_loop(codec, obj, conn, samples)
-        else:
-            assert batch is not None
-            conn.start_stream(batch)
-            timed = loops.stream_loop(codec, obj, conn, batch)
+        assert conn is not None and batch is not None
+        conn.start_stream(batch)
+        timed = loops.stream_loop(codec, obj, conn, batch)
     del encoded
     placement.apply_gc_policy(args.gc)
     runner.bench_time_func(args.bench_name, timed, inner_loops=batch)
@@ -156,11 +166,12 @@ def keep_samples(args: argparse.Namespace, samples: list[array[int]]) -> None:
 
 def _save_samples(directory: Path, measured: list[array[int]]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{os.getpid()}.tmp"
+    name = f"{os.getpid()}-{time.time_ns()}"  # unique even if a pid comes back
+    tmp = directory / f".{name}.tmp"
     with open(tmp, "wb") as out:
         for chunk in measured:
             chunk.tofile(out)
-    tmp.replace(directory / f"{os.getpid()}.ns")
+    tmp.replace(directory / f"{name}.ns")
 
 
 if __name__ == "__main__":

@@ -169,7 +169,9 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
 def _pooled(work: Path, side: str, name: str) -> Any:
     directory = work / side / name.replace("/", "__")
     chunks = [np.fromfile(p, dtype=np.int64) for p in sorted(directory.glob("*.ns"))]
-    return np.concatenate(chunks) if chunks else None
+    if not chunks:
+        raise RuntimeError(f"{side} {name}: no latency samples were written")
+    return np.concatenate(chunks)
 
 
 def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:

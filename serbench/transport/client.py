@@ -80,8 +80,14 @@ class ServerProcess:
             raise ValueError(f"unknown transport {self.transport!r}")
         # A private directory (mode 0700) for the Unix socket and the server's log.
         self._tmpdir = Path(tempfile.mkdtemp(prefix="serbench-"))
-        if self.start_method == "fork":
-            return self._fork()
+        try:
+            return self._fork() if self.start_method == "fork" else self._exec()
+        except BaseException:
+            self.stop()  # nothing half-started is left: directory, descriptors, child
+            raise
+
+    def _exec(self) -> ServerProcess:
+        assert self._tmpdir is not None
         cmd = [sys.executable, "-m", "serbench.transport.server", "--codec", self.codec,
                "--transport", self.transport, "--max-frame", str(self.max_frame),
                "--timeout", str(self.timeout_s), "--gc", self.gc_policy]
