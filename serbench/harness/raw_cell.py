@@ -28,6 +28,7 @@ from serbench.bench.program import run_program
 from serbench.transport import placement
 
 HEADER = struct.Struct("<I")
+RECEIVE_BUFFER = 2 * 2**20
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +107,7 @@ def _worker(runner: pyperf.Runner, args: argparse.Namespace,
 
 def _pingpong(sock: socket.socket, frame: bytes, size: int, samples: list[array[int]]
               ) -> Callable[[int], float]:
-    buf = bytearray(4 + size)
+    buf = bytearray(max(4 + size, RECEIVE_BUFFER))  # as serbench's reader (framing.py)
     view = memoryview(buf)
     sendall, recv_into, unpack_from = sock.sendall, sock.recv_into, HEADER.unpack_from
     clock = time.perf_counter_ns

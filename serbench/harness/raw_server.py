@@ -45,7 +45,7 @@ def main() -> int:
     conn, _ = listener.accept()
     if transport == "tcp":
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    buf = bytearray(4 + size)
+    buf = bytearray(max(4 + size, 2 * 2**20))  # as serbench's reader (framing.py)
     view = memoryview(buf)
     header = struct.Struct("<I")
     if mode == "pingpong":
