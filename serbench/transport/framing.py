@@ -131,9 +131,12 @@ class FrameReader:
                 self._view[:have] = self._view[self._start : self._end]
             self._start, self._end = 0, have
         recv_into, view = self._recv_into, self._view
+        # A large frame is read up to its own end, never into the next one: bytes past it
+        # would have to be moved to the buffer's start afterwards (a copy per frame).
+        stop = self._start + need if need > SMALL_FRAME else len(self._buf)
         while self._end - self._start < need:
             try:
-                got = recv_into(view[self._end :])
+                got = recv_into(view[self._end : stop])
             except (BlockingIOError, ConnectionResetError) as exc:
                 raise self._receive_error(exc, self._end - self._start, need) from exc
             if got == 0:
