@@ -232,7 +232,7 @@ def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str
             # after set-up: give it the client's CPU so the placement stays what we record.
             cmd.append(f"--affinity={client_cpu}")
         cmd += _budget_args(plan, cell, prep) + plan.pyperf_args
-        error = _run_subprocess(cmd, work / "log.txt", plan.cell_timeout_s)
+        error = run_cell_program(cmd, work / "log.txt", plan.cell_timeout_s)
         if error:
             row.update(status=results.FAILED, detail=error)
             return row
@@ -242,7 +242,7 @@ def _run_cell(plan: RunPlan, cell: Cell, name: str, prep: _Prepared) -> dict[str
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _run_subprocess(cmd: list[str], log_path: Path, timeout_s: float) -> str | None:
+def run_cell_program(cmd: list[str], log_path: Path, timeout_s: float) -> str | None:
     """Run a cell program in its own session; None on success, else the reason.
 
     The cell's temporary files (the server's directory and log, its Unix socket) go to the

@@ -26,7 +26,7 @@ from serbench import environment, results
 from serbench.errors import UserError
 from serbench.harness import memory
 from serbench.matrix import Budget
-from serbench.orchestrate import _run_subprocess
+from serbench.orchestrate import run_cell_program
 from serbench.payloads import make_payload
 from serbench.stats import latency_percentiles
 from serbench.transport import placement
@@ -149,7 +149,7 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
                 extra = ["--append", str(outdir / f"{side}.json"), "--quiet"]
                 if "pyperf" not in cmd[2]:
                     extra += ["--samples-dir", str(samples)]
-                error = _run_subprocess([*cmd, *extra], outdir / ".harness.log", 900)
+                error = run_cell_program([*cmd, *extra], outdir / ".harness.log", 900)
                 if error:
                     raise RuntimeError(f"{side} {pair.name} failed: {error}")
                 progress(f"[{step}/{rounds * len(pairs) * 2}] round {round_no} {side:8} "
