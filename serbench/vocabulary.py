@@ -1,0 +1,51 @@
+"""serbench's shared words: the names that model, execution, results and report code all use.
+
+One home, so that a scenario, a fidelity class or a summary column is spelled once; importing
+this module imports nothing else (no pyperf, no sockets), so any layer may depend on it.
+"""
+
+from __future__ import annotations
+
+#: What a cell measures. `roundtrip` and `stream` go over a socket to another process.
+SCENARIOS = ("roundtrip", "stream", "encode", "decode")
+SOCKET_SCENARIOS = frozenset({"roundtrip", "stream"})
+#: Bump when what a scenario times changes, so old results are not compared with new ones.
+SCENARIO_VERSION = "2"
+TRANSPORTS = ("tcp", "uds")
+IN_PROCESS = "in-process"
+
+#: CPU placement of client and server, and the garbage-collector policy during timing.
+PIN_MODES = ("same", "split", "none")
+GC_POLICIES = ("on", "off")
+
+#: Fidelity classes of a round trip; only the timed ones are ever measured or ranked.
+EXACT, LOSSY, UNSUPPORTED, WRONG = "exact", "lossy", "unsupported", "wrong"
+FIDELITY_CLASSES = (EXACT, LOSSY, UNSUPPORTED, WRONG)
+TIMED_CLASSES = frozenset({EXACT, LOSSY})
+
+#: The reference codec every ratio is taken against, and the transport floor.
+REFERENCE_CODEC = "pickle"
+FLOOR_CODEC = "null"
+PICKLE_PROTOCOL = 5
+
+#: Latency percentiles: summary key -> percentile; p99.9 wants this many samples to be read
+#: from the data rather than interpolated between the few largest.
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
+PERCENTILE_KEYS = ("p50_s", "p90_s", "p99_s", "p999_s", "max_s")
+P999_MIN_SAMPLES = 10_000
+
+#: A cell's status in summary.csv.
+OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+
+#: Confidence level of every interval serbench reports.
+CONFIDENCE = 0.95
+
+#: Give up on one worker process after this long (a hang guard, not a budget).
+DEFAULT_CELL_TIMEOUT_S = 900.0
+
+
+def bench_name(scenario: str, transport: str | None, payload_label: str) -> str:
+    """Benchmark names never contain the codec, so pyperf lines codecs up by name."""
+    if scenario in SOCKET_SCENARIOS:
+        return f"{scenario}/{transport}/{payload_label}"
+    return f"{scenario}/{payload_label}"
