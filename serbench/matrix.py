@@ -16,23 +16,55 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from serbench.bench.cell import SCENARIOS, SOCKET_SCENARIOS, bench_name
 from serbench.errors import UserError, unknown_name
-from serbench.transport.client import TRANSPORTS
-from serbench.transport.placement import GC_POLICIES, PIN_MODES
+from serbench.vocabulary import (
+    GC_POLICIES,
+    PIN_MODES,
+    SCENARIOS,
+    SOCKET_SCENARIOS,
+    TRANSPORTS,
+    bench_name,
+)
 
 LIST_KEYS = ("codecs", "payloads", "transports", "scenarios")
 
 
 @dataclass(frozen=True)
 class Budget:
-    """pyperf's budget per cell; `min_samples` raises `min_time` for slow round trips."""
+    """How a run spends its time: interleaved rounds, one worker process per cell per round.
 
-    processes: int = 2
-    values: int = 2
+    `time` (seconds) is the whole run's wall-time budget: rounds are planned to fit it, between
+    `min_rounds` and `max_rounds`. Without `time`, exactly `rounds` rounds run. Each worker
+    measures `warmups` + `values` values of about `min_time` seconds; `min_samples` raises a
+    round trip's loops so that `min_rounds` rounds pool at least that many request latencies.
+    """
+
+    time: float | None = None
+    rounds: int = 3
+    min_rounds: int = 3
+    max_rounds: int = 40
+    values: int = 1
     warmups: int = 1
-    min_time: float = 0.03
-    min_samples: int = 1000
+    min_time: float = 0.02
+    min_samples: int = 0
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$")
+
+
+def parse_duration(text: str | float) -> float:
+    """Seconds from `300`, `"300s"`, `"5m"` or `"1.5h"` (the budget's `time`, `--time`)."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        match = _DURATION.match(str(text))
+        if not match:
+            raise UserError(f"not a duration: {text!r} (try 300, 300s, 5m or 1.5h)")
+        unit = {"s": 1, None: 1, "m": 60, "min": 60, "h": 3600}[match.group(2)]
+        seconds = float(match.group(1)) * unit
+    if seconds <= 0:
+        raise UserError(f"a duration must be positive, not {text!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -203,15 +235,27 @@ def _section(data: dict[str, Any], name: str, default: Budget, bad: Any) -> Budg
     fields = {f.name: f.type for f in dataclasses.fields(default)}
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key == "processes":  # serbench 0.1's name: one worker process per round now
+            key = "rounds"
         if key not in fields:
             raise bad(key, f"unknown key {key!r} in [{name}]; known keys: "
                            f"{', '.join(sorted(fields))}")
+        if key == "time":
+            try:
+                values[key] = parse_duration(value)
+            except UserError as exc:
+                raise bad(key, f"[{name}] time: {exc}") from exc
+            continue
         expected = float if fields[key] == "float" else int
         if isinstance(value, bool) or not isinstance(value, int | float) or (
-                expected is int and not isinstance(value, int)) or value <= 0:
+                expected is int and not isinstance(value, int)) or value < 0 or (
+                value == 0 and key not in ("warmups", "min_samples")):
             raise bad(key, f"[{name}] {key} must be a positive {expected.__name__}")
         values[key] = expected(value)
-    return dataclasses.replace(default, **values)
+    budget = dataclasses.replace(default, **values)
+    if budget.min_rounds > budget.max_rounds:
+        raise bad("min_rounds", f"[{name}] min_rounds is above max_rounds")
+    return budget
 
 
 def _line_of(text: str, key: str) -> int | str:

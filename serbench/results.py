@@ -25,6 +25,10 @@ from typing import Any
 
 from serbench.errors import UserError
 
+#: The results layout written by this version. 1: serbench 0.1 (one pyperf program per cell,
+#: no intervals); 2: interleaved rounds, per-run `serbench_round` metadata, interval columns.
+#: Readers accept every version up to this one and refuse newer ones by name.
+FORMAT_VERSION = 2
 SUMMARY = "summary.csv"
 ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
@@ -36,6 +40,10 @@ COLUMNS = [
     # beyond the required columns
     "objects_per_s", "samples", "values", "fidelity", "losses", "zlib_bytes",
     "reference_bytes", "payload_spec", "payload_size", "benchmark", "library", "version",
+    # format 2: interleaved rounds and 95 % intervals (the worker process is the unit)
+    "processes", "mean_lo_s", "mean_hi_s", "ratio", "ratio_lo", "ratio_hi", "ratio_rounds",
+    "floor_ratio", "floor_ratio_lo", "floor_ratio_hi", "rank", "tied_with", "suspect",
+    "p999_lo_s", "p999_hi_s", "reply_bytes",
     "detail",
 ]
 
@@ -146,6 +154,19 @@ def read_environment(directory: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: corrupt (not a JSON object)")
     return data
+
+
+def format_version(environment: dict[str, Any], directory: Path) -> int:
+    """The layout version of a results directory; a newer one than this serbench reads is an
+    error naming the directory (an old one is read: its missing columns stay empty)."""
+    version = environment.get("format_version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise ResultsError(f"{directory / ENVIRONMENT}: corrupt format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ResultsError(f"{directory} was written by a newer serbench (results format "
+                           f"{version}; this one reads up to {FORMAT_VERSION}): upgrade "
+                           "serbench to read it")
+    return version
 
 
 def suite_path(directory: Path, codec: str) -> Path:

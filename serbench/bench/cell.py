@@ -29,20 +29,17 @@ from serbench.bench.program import run_program
 # are imported in the worker, so the manager process starts fast.
 from serbench.transport import placement
 from serbench.transport.framing import DEFAULT_MAX_FRAME
+from serbench.vocabulary import (
+    GC_POLICIES,
+    PIN_MODES,
+    SCENARIO_VERSION,
+    SCENARIOS,
+    SOCKET_SCENARIOS,
+    TRANSPORTS,
+)
 
-SCENARIOS = ("roundtrip", "stream", "encode", "decode")
-SOCKET_SCENARIOS = frozenset({"roundtrip", "stream"})
-#: Bump when what a scenario times changes, so old results are not compared with new ones.
-SCENARIO_VERSION = "1"
 STREAM_BYTES_PER_BATCH = 8 * 2**20
 MAX_STREAM_BATCH = 1000
-
-
-def bench_name(scenario: str, transport: str | None, payload_label: str) -> str:
-    """Benchmark names never contain the codec, so pyperf lines codecs up by name."""
-    if scenario in SOCKET_SCENARIOS:
-        return f"{scenario}/{transport}/{payload_label}"
-    return f"{scenario}/{payload_label}"
 
 
 def stream_batch(encoded_bytes: int) -> int:
@@ -56,20 +53,23 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--codec", required=True)
     group.add_argument("--payload", required=True, help="payload spec")
     group.add_argument("--scenario", required=True, choices=SCENARIOS)
-    group.add_argument("--transport", choices=["tcp", "uds"], default=None)
+    group.add_argument("--transport", choices=TRANSPORTS, default=None)
     group.add_argument("--bench-name", required=True)
-    group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
-    group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
+    group.add_argument("--pin", choices=PIN_MODES, default="same")
+    group.add_argument("--gc", choices=GC_POLICIES, default="on")
     group.add_argument("--samples-dir", default=None)
     group.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME)
     group.add_argument("--io-timeout", type=float, default=30.0)
     group.add_argument("--stream-batch", type=int, default=None,
                        help="frames per acknowledged batch (default: from the encoded size); "
                             "serbench run passes one per payload so every codec gets the same")
+    group.add_argument("--round", type=int, default=None,
+                       help="the run's round this worker belongs to (run metadata "
+                            "serbench_round: pairs codecs measured in the same round)")
 
 
 _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
-              "samples_dir", "max_frame", "io_timeout", "stream_batch")
+              "samples_dir", "max_frame", "io_timeout", "stream_batch", "round")
 
 
 def main() -> None:
@@ -88,7 +88,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     from serbench.bench import loops
     from serbench.codecs import encoded_size, get_codec, joined
     from serbench.payloads import make_payload
-    from serbench.transport.client import ServerProcess
+    from serbench.transport.server_process import ServerProcess
 
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
@@ -153,6 +153,8 @@ def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
         meta["serbench_payload_seed"] = made.seed
     if batch is not None:
         meta["serbench_stream_batch"] = batch
+    if args.round is not None:
+        meta["serbench_round"] = args.round
     return meta
 
 

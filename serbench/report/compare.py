@@ -1,5 +1,11 @@
-"""`serbench compare DIR_A DIR_B`: two runs cell by cell (B / A, with pyperf's significance),
-and a warning when they were not measured on the same machine, Python and libraries.
+"""`serbench compare DIR_A DIR_B`: two runs cell by cell, and how far they agree.
+
+The unit of replication is the worker process: B/A per cell is the ratio of the geometric
+means of the two runs' per-process means, with Welch's 95 % interval on their logarithms (a
+t-test over a run's values would treat values from one process as independent and call drift
+significant). "Agreement" asks what a user asks of two runs of the same matrix: do the ratios
+to pickle agree, and does any pair of codecs swap places while either run calls the
+difference significant?
 
 The suites are pyperf files, so pyperf's own tools work on them too:
 `python -m pyperf compare_to DIR_A/msgpack.json DIR_B/msgpack.json`.
@@ -7,69 +13,172 @@ The suites are pyperf files, so pyperf's own tools work on them too:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from serbench.report import text as fmt
-from serbench.report.data import Cell, Run, load_run
-from serbench.report.significance import Ratio, ratio
-from serbench.tables import format_table
+from serbench import results
+from serbench.intervals import Interval, paired_ratio, welch_ratio
+from serbench.runner.record import process_means
+from serbench.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC
+
+CellKey = tuple[str, str, str, str]  # codec, scenario, transport, payload label
+#: Ratios to pickle "agree" between runs within this (the reproducibility goal).
+AGREEMENT = 0.10
+
+
+@dataclass(frozen=True)
+class RunData:
+    """One results directory: its rows, environment and per-round means per cell."""
+
+    directory: Path
+    environment: dict[str, Any]
+    rows: dict[CellKey, dict[str, str]]
+    rounds: dict[CellKey, dict[int, float]]
+
+
+def load(directory: Path | str) -> RunData:
+    """Read a results directory (any format this serbench reads)."""
+    directory = Path(directory)
+    env = results.read_environment(directory)
+    results.format_version(env, directory)
+    rows = {_key(r): r for r in results.read_summary(directory)}
+    rounds: dict[CellKey, dict[int, float]] = {}
+    suites: dict[str, dict[str, Any]] = {}
+    for key, row in rows.items():
+        if row.get("status") != OK:
+            continue
+        codec = key[0]
+        if codec not in suites:
+            path = results.suite_path(directory, codec)
+            suites[codec] = ({b.get_name(): b for b in results.load_suite(path).get_benchmarks()}
+                             if path.exists() else {})
+        bench = suites[codec].get(row.get("benchmark", ""))
+        if bench is not None:
+            rounds[key] = process_means(bench)
+    return RunData(directory, env, rows, rounds)
+
+
+def _key(row: dict[str, str]) -> CellKey:
+    return (row["codec"], row["scenario"], row.get("transport") or "", row["payload"])
 
 
 @dataclass(frozen=True)
 class CellComparison:
-    """One cell (codec, measure, payload) in both runs."""
+    """One cell in both runs: B/A with its interval, or why there is none."""
 
-    codec: str
-    measure: str
-    payload: str
-    a: Cell | None
-    b: Cell | None
-    ratio: Ratio | None
+    key: CellKey
+    a_mean: float | None
+    b_mean: float | None
+    ratio: Interval | None
+    note: str = ""
 
     @property
-    def note(self) -> str:
-        """Why there is no ratio: only in one run, or not measured in one of them."""
-        if self.ratio is not None:
-            return ""
-        if self.a is None:
-            return "only in B"
-        if self.b is None:
-            return "only in A"
-        if not self.a.rankable:
-            return f"A: {self.a.fidelity if self.a.status == 'skipped' else self.a.status}"
-        return f"B: {self.b.fidelity if self.b.status == 'skipped' else self.b.status}"
+    def significant(self) -> bool:
+        """B differs from A beyond the 95 % interval."""
+        return self.ratio is not None and self.ratio.excludes(1.0)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far two runs of the same matrix tell the same story."""
+
+    ratios_compared: int
+    within: int
+    within_5: int
+    median_change: float | None
+    worst: tuple[str, float] | None
+    contradictions: list[str] = field(default_factory=list)
+    pairs_checked: int = 0
 
 
 @dataclass(frozen=True)
 class Comparison:
     """Run B against run A."""
 
-    a: Run
-    b: Run
+    a: RunData
+    b: RunData
     cells: tuple[CellComparison, ...]
-    #: What differs between the runs' environments (empty: same machine, Python, libraries).
     differences: tuple[str, ...]
+    agreement: Agreement
 
 
 def compare_runs(dir_a: Path | str, dir_b: Path | str) -> Comparison:
     """Load both runs and pair their cells."""
-    a, b = load_run(dir_a), load_run(dir_b)
-    codecs = list(dict.fromkeys([*a.codecs, *b.codecs]))
-    measures = list(dict.fromkeys([*a.measures, *b.measures]))
-    payloads = list(dict.fromkeys([*a.payloads, *b.payloads]))
+    a, b = load(dir_a), load(dir_b)
     cells = []
-    for measure in measures:
-        for payload in payloads:
-            for codec in codecs:
-                ca, cb = a.cell(codec, measure, payload), b.cell(codec, measure, payload)
-                if ca is None and cb is None:
-                    continue
-                r = ratio(ca, cb) if ca and cb and ca.rankable and cb.rankable else None
-                cells.append(CellComparison(codec, measure, payload, ca, cb, r))
-    return Comparison(a, b, tuple(cells), tuple(environment_differences(a.environment,
-                                                                         b.environment)))
+    for key in dict.fromkeys([*a.rows, *b.rows]):
+        cells.append(_compare_cell(key, a, b))
+    return Comparison(a, b, tuple(cells),
+                      tuple(environment_differences(a.environment, b.environment)),
+                      agreement(a, b))
+
+
+def _compare_cell(key: CellKey, a: RunData, b: RunData) -> CellComparison:
+    ra, rb = a.rows.get(key), b.rows.get(key)
+    if ra is None or rb is None:
+        return CellComparison(key, None, None, None, "only in B" if ra is None else "only in A")
+    ma, mb = a.rounds.get(key), b.rounds.get(key)
+    if not ma or not mb:
+        side, row = ("A", ra) if not ma else ("B", rb)
+        status = row.get("status", "")
+        return CellComparison(key, None, None, None,
+                              f"{side}: {row.get('fidelity') if status == 'skipped' else status}")
+    interval = welch_ratio(list(ma.values()), list(mb.values()))
+    return CellComparison(key, statistics.fmean(ma.values()), statistics.fmean(mb.values()),
+                          interval)
+
+
+def agreement(a: RunData, b: RunData) -> Agreement:
+    """Ratios to pickle within ±10 % between the runs, and pairs of codecs ordered one way in
+    one run and the other way in the other while either run calls their difference
+    significant (paired by round within each run)."""
+    changes: list[tuple[str, float]] = []
+    for key in a.rows.keys() & b.rows.keys():
+        if key[0] == REFERENCE_CODEC:
+            continue
+        qa, qb = _ratio_to_reference(a, key), _ratio_to_reference(b, key)
+        if qa and qb:
+            changes.append((" ".join(x for x in key if x), qb / qa - 1))
+    contradictions: list[str] = []
+    checked = 0
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for key in a.rounds.keys() & b.rounds.keys():
+        if key[0] != FLOOR_CODEC:
+            groups.setdefault(key[1:], []).append(key[0])
+    for group, codecs in sorted(groups.items()):
+        for x, y in combinations(sorted(codecs), 2):
+            checked += 1
+            ia = paired_ratio(a.rounds[(x, *group)], a.rounds[(y, *group)])
+            ib = paired_ratio(b.rounds[(x, *group)], b.rounds[(y, *group)])
+            if ia is None or ib is None:
+                continue
+            swapped = (ia.estimate < 1) != (ib.estimate < 1)
+            if swapped and (ia.excludes(1.0) or ib.excludes(1.0)):
+                contradictions.append(f"{'/'.join(s for s in group if s)}: {x}/{y} "
+                                      f"{ia.estimate:.3f} in A, {ib.estimate:.3f} in B")
+    magnitudes = [abs(c) for _, c in changes]
+    worst = max(changes, key=lambda c: abs(c[1])) if changes else None
+    return Agreement(len(changes), sum(1 for m in magnitudes if m <= AGREEMENT),
+                     sum(1 for m in magnitudes if m <= AGREEMENT / 2),
+                     statistics.median(magnitudes) if magnitudes else None, worst,
+                     contradictions, checked)
+
+
+def _ratio_to_reference(run: RunData, key: CellKey) -> float | None:
+    """The row's `ratio` column (format 2), else the ratio of mean times (format 1)."""
+    row = run.rows.get(key)
+    ref = run.rows.get((REFERENCE_CODEC, *key[1:]))
+    if row is None or row.get("status") != OK:
+        return None
+    if row.get("ratio"):
+        return float(row["ratio"])
+    if ref is not None and ref.get("status") == OK and row.get("mean_s") and ref.get("mean_s"):
+        return float(row["mean_s"]) / float(ref["mean_s"])
+    return None
 
 
 def environment_differences(env_a: dict[str, Any], env_b: dict[str, Any]) -> list[str]:
@@ -108,69 +217,110 @@ def warning(comparison: Comparison) -> str:
             + ": ratios mix the change you made with these")
 
 
-def _rows(comparison: Comparison, ascii_only: bool) -> list[list[str]]:
-    micro, times = ("us", "x") if ascii_only else ("µs", fmt.TIMES)
+HEADER = ("codec", "benchmark", "A", "B", "B/A [95 % interval]", "verdict")
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def _interval_text(interval: Interval | None) -> str:
+    if interval is None:
+        return ""
+    if not interval.known:
+        return f"{interval.estimate:.3f}"
+    return f"{interval.estimate:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def _verdict(cell: CellComparison) -> str:
+    if cell.ratio is None:
+        return cell.note
+    if not cell.ratio.known:
+        return "? (one process a side)"
+    if not cell.significant:
+        return "same"
+    return "faster in B" if cell.ratio.estimate < 1 else "slower in B"
+
+
+def _rows(comparison: Comparison) -> list[list[str]]:
     rows = []
     for c in comparison.cells:
-        rows.append([
-            c.codec, c.measure, c.payload,
-            _time(c.a, micro), _time(c.b, micro),
-            fmt.ratio(c.ratio, times) if c.ratio else "",
-            c.ratio.label if c.ratio else c.note,
-        ])
+        codec, scenario, transport, payload = c.key
+        bench = "/".join(x for x in (scenario, transport, payload) if x)
+        rows.append([codec, bench, _seconds(c.a_mean), _seconds(c.b_mean),
+                     _interval_text(c.ratio), _verdict(c)])
     return rows
 
 
-def _time(cell: Cell | None, micro: str) -> str:
-    if cell is None or not cell.rankable:
-        return ""
-    text = fmt.seconds(cell.mean_s, micro)
-    if cell.stdev_s is not None:
-        text += f" +- {fmt.seconds(cell.stdev_s, micro)}"
-    return text
-
-
-HEADER = ("codec", "measure", "payload", "A", "B", "B/A", "significance")
-
-
 def tally(comparison: Comparison) -> str:
-    """How many cells got faster or slower (significantly), and how many could not be paired."""
-    paired = [c.ratio for c in comparison.cells if c.ratio is not None]
-    faster = sum(1 for r in paired if r.significant and r.value < 1)
-    slower = sum(1 for r in paired if r.significant and r.value > 1)
-    unclear = len(paired) - faster - slower
+    """How many cells got faster or slower beyond their interval."""
+    paired = [c for c in comparison.cells if c.ratio is not None and c.ratio.known]
+    faster = sum(1 for c in paired if c.significant and c.ratio and c.ratio.estimate < 1)
+    slower = sum(1 for c in paired if c.significant and c.ratio and c.ratio.estimate > 1)
+    share = (faster + slower) / len(paired) if paired else 0.0
     unpaired = len(comparison.cells) - len(paired)
-    return (f"{len(paired)} cells compared: {faster} significantly faster in B, {slower} "
-            f"significantly slower, {unclear} not significant or unknown; {unpaired} not "
-            "comparable.")
+    return (f"{len(paired)} cells compared: {faster} faster in B, {slower} slower beyond their "
+            f"95 % interval ({100 * share:.1f} % flagged; two runs of the same code flag about "
+            f"5 % by chance), the rest the same; {unpaired} without an interval.")
+
+
+def agreement_lines(comparison: Comparison) -> list[str]:
+    """The agreement of the two runs' ratios to pickle and orderings, in words."""
+    ag = comparison.agreement
+    if not ag.ratios_compared:
+        return ["No ratio to pickle in both runs."]
+    lines = [f"Ratios to {REFERENCE_CODEC}: {ag.within} of {ag.ratios_compared} "
+             f"({100 * ag.within / ag.ratios_compared:.1f} %) agree within ±10 %, "
+             f"{ag.within_5} ({100 * ag.within_5 / ag.ratios_compared:.1f} %) within ±5 %; "
+             f"median change {100 * (ag.median_change or 0):.1f} %"
+             + (f", largest {100 * ag.worst[1]:+.1f} % ({ag.worst[0]})" if ag.worst else "")
+             + ".",
+             f"Orderings: {len(ag.contradictions)} of {ag.pairs_checked} codec pairs swap "
+             "places while either run calls their difference significant."]
+    lines += [f"  {c}" for c in ag.contradictions[:20]]
+    return lines
 
 
 def format_terminal(comparison: Comparison) -> str:
-    """The comparison as a plain-text (ASCII) table with a tally and the warning, if any."""
+    """The comparison as a plain-text table with a tally, the agreement and any warning."""
+    from tabulate import tabulate
+
     lines = [f"A: {comparison.a.directory}  ({comparison.a.environment.get('start', '?')})",
              f"B: {comparison.b.directory}  ({comparison.b.environment.get('start', '?')})"]
     if warn := warning(comparison):
         lines.append(warn)
-    lines += ["", format_table(HEADER, _rows(comparison, ascii_only=True)), "",
-              tally(comparison),
-              "B/A below 1: B is faster. '~': not significant; '?': too few values to tell.",
+    lines += ["", tabulate(_rows(comparison), headers=HEADER, disable_numparse=True), "",
+              tally(comparison), *agreement_lines(comparison),
+              "B/A below 1: B is faster. Intervals treat each worker process as one "
+              "observation.",
               "pyperf works on the same files: python -m pyperf compare_to A/<codec>.json "
               "B/<codec>.json"]
     return "\n".join(lines)
 
 
 def format_markdown(comparison: Comparison) -> str:
-    """The comparison as Markdown: the warning as a quote, then the table and the tally."""
+    """The comparison as Markdown: the warning as a quote, then the table, tally, agreement."""
+    from tabulate import tabulate
+
     lines = [f"**A**: `{comparison.a.directory}` ({comparison.a.environment.get('start', '?')})"
              "  ",
              f"**B**: `{comparison.b.directory}` ({comparison.b.environment.get('start', '?')})",
              ""]
     if warn := warning(comparison):
         lines += [f"> **{warn}**", ""]
-    lines.append("| " + " | ".join(HEADER) + " |")
-    lines.append("|" + "|".join("---" for _ in HEADER) + "|")
-    for row in _rows(comparison, ascii_only=False):
-        lines.append("| " + " | ".join(v.replace("|", "\\|") for v in row) + " |")
-    lines += ["", tally(comparison),
-              "B/A below 1: B is faster; ≈: not significant; ?: too few values to tell.", ""]
+    lines += [tabulate(_rows(comparison), headers=HEADER, tablefmt="github",
+                       disable_numparse=True), "", tally(comparison), "",
+              *agreement_lines(comparison), "",
+              "B/A below 1: B is faster.", ""]
     return "\n".join(lines)
+
+
+def flagged_share(cells: Sequence[CellComparison]) -> float:
+    """The share of cells with an interval that compare calls different."""
+    known = [c for c in cells if c.ratio is not None and c.ratio.known]
+    return sum(1 for c in known if c.significant) / len(known) if known else 0.0

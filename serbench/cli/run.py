@@ -1,0 +1,248 @@
+"""`serbench run`: a matrix (default: the embedded quick run) in interleaved rounds of pyperf
+workers, then the report."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from serbench.errors import UserError
+
+
+def add_run_command(sub: Any) -> None:
+    """Register `run` on the CLI's subparsers."""
+    p = sub.add_parser("run", help="run a benchmark matrix (default: scenarios/default.toml)")
+    p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
+                   "(default, full, sweep)")
+    p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")
+    p.add_argument("--payloads", help="comma-separated payload specs, e.g. small,records:10000")
+    p.add_argument("--transports", help="comma-separated: tcp,uds")
+    p.add_argument("--scenarios", help="comma-separated: roundtrip,stream,encode,decode")
+    p.add_argument("--payload-file", action="append", default=[], metavar="PATH",
+                   help="a .json/.msgpack/.cbor/.pickle file as a payload (repeatable); "
+                        "with --payloads or --payload-file the named payloads replace the "
+                        "matrix's, unless --with-matrix-payloads")
+    p.add_argument("--with-matrix-payloads", action="store_true",
+                   help="run the matrix's payloads as well as those named on the command line")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="results directory (default: results/<run-id>)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="finish an interrupted run in DIR: only missing (cell, round) pairs run")
+    p.add_argument("--pin", choices=["same", "split", "none"],
+                   help="CPU placement of client and server (default from the matrix: same)")
+    p.add_argument("--gc", choices=["on", "off"], help="GC policy (default from the matrix: on)")
+    p.add_argument("--cell-timeout", type=float, default=900.0, metavar="S",
+                   help="give up on one worker after S seconds (a hang guard; default 900)")
+    p.add_argument("--no-report", action="store_true", help="skip the report at the end")
+    r = p.add_argument_group("rounds (each round: one worker process per cell, in random order)")
+    r.add_argument("--time", metavar="DURATION",
+                   help="wall-time budget of the whole run (300, 300s, 5m): as many rounds "
+                        "as fit (default from the matrix)")
+    r.add_argument("--seed", type=int, help="seed of the rounds' random order (default: new)")
+    r.add_argument("--no-wait", action="store_true",
+                   help="refuse, instead of waiting, when another run is measuring here")
+    r.add_argument("--concurrent", action="store_true",
+                   help="measure even while another run measures on this machine "
+                        "(recorded in the results)")
+    g = p.add_argument_group("pyperf-style budget (override the matrix's)")
+    g.add_argument("--fast", action="store_true", help="a quarter of the time budget, "
+                   "at least 2 rounds")
+    g.add_argument("--rigorous", action="store_true", help="three times the time budget, "
+                   "at least 5 rounds")
+    g.add_argument("--debug-single-value", action="store_true",
+                   help="one round, one value of one loop, no warm-up: checks, not figures")
+    g.add_argument("-p", "--processes", "--rounds", type=int, dest="processes",
+                   help="exactly N rounds (N worker processes per cell), no time budget")
+    g.add_argument("-n", "--values", type=int, help="values per worker")
+    g.add_argument("-w", "--warmups", type=int, help="warm-up values per worker")
+    g.add_argument("-l", "--loops", type=int, help="loops per value (default: from serbench's "
+                   "in-process estimate and --min-time)")
+    g.add_argument("--min-time", type=float, help="seconds per value")
+    p.set_defaults(func=cmd_run)
+
+
+def run_plan(args: argparse.Namespace, matrix: Any, outdir: Path) -> Any:
+    """The run's rounds and per-worker budget: the matrix's, with the command line's on top."""
+    from serbench.matrix import parse_duration
+    from serbench.runner import RoundBudget, RunPlan, WorkerBudget
+
+    for key in ("processes", "values", "loops", "min_time"):
+        value = getattr(args, key)
+        if value is not None and value <= 0:
+            raise UserError(f"--{key.replace('_', '-')} must be positive")
+    if args.warmups is not None and args.warmups < 0:
+        raise UserError("--warmups must be zero or more")
+    b = matrix.budget
+    time_s = parse_duration(args.time) if args.time else b.time
+    rounds = RoundBudget(time_s, b.rounds, b.min_rounds, b.max_rounds)
+    worker = WorkerBudget(b.values, b.warmups, b.min_time, None, b.min_samples)
+    if args.fast:
+        rounds = dataclasses.replace(rounds, min_rounds=min(2, rounds.min_rounds),
+                                     time_s=time_s / 4 if time_s else None,
+                                     fixed_rounds=min(2, rounds.fixed_rounds))
+    if args.rigorous:
+        rounds = dataclasses.replace(rounds, min_rounds=max(5, rounds.min_rounds),
+                                     time_s=time_s * 3 if time_s else None,
+                                     fixed_rounds=max(5, rounds.fixed_rounds),
+                                     max_rounds=max(rounds.max_rounds, 5))
+    if args.debug_single_value:
+        rounds = RoundBudget(None, 1, 1, 1)
+        worker = WorkerBudget(1, 0, b.min_time, 1, 0)
+    if args.processes is not None:
+        rounds = RoundBudget(None, args.processes, 1, args.processes)
+    worker = dataclasses.replace(
+        worker, values=args.values or worker.values,
+        warmups=worker.warmups if args.warmups is None else args.warmups,
+        min_time=args.min_time or worker.min_time, loops=args.loops or worker.loops)
+    return RunPlan(matrix, outdir, rounds, worker, resume=bool(args.resume), seed=args.seed,
+                   cell_timeout_s=args.cell_timeout, wait_for_machine=not args.no_wait,
+                   concurrent=args.concurrent, progress=lambda line: print(line, flush=True))
+
+
+def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
+    """The matrix to run, and whether the user chose its codecs (a file of theirs or
+    `--codecs`), in which case a codec whose library is missing is an error, not a skip."""
+    from serbench.cli.common import split_list as _split
+    from serbench.matrix import Matrix, builtin_matrix_path, load_matrix, validate
+
+    chosen = False
+    if args.resume and not args.matrix:
+        matrix = _matrix_of_run(Path(args.resume))
+    elif args.matrix and not Path(args.matrix).exists() and "/" not in args.matrix \
+            and not args.matrix.endswith(".toml"):
+        matrix = load_matrix(builtin_matrix_path(args.matrix))
+    else:
+        matrix = load_matrix(Path(args.matrix) if args.matrix else builtin_matrix_path())
+        chosen = bool(args.matrix)
+    changes: dict[str, Any] = {}
+    for key in ("codecs", "payloads", "transports", "scenarios"):
+        value = getattr(args, key)
+        if value is not None:
+            changes[key] = _split(value)
+            if not changes[key]:
+                raise UserError(f"--{key} {value!r}: names no {key[:-1]}")
+    chosen = chosen or "codecs" in changes
+    if args.payload_file:
+        # Payloads named on the command line replace the matrix's ("run my payload").
+        changes["payloads"] = [*changes.get("payloads", []),
+                               *(f"file:{Path(p).resolve()}" for p in args.payload_file)]
+    if "payloads" in changes and args.with_matrix_payloads:
+        changes["payloads"] = [*matrix.payloads,
+                               *(p for p in changes["payloads"] if p not in matrix.payloads)]
+    for key in ("pin", "gc"):
+        if getattr(args, key):
+            changes[key] = getattr(args, key)
+    matrix = dataclasses.replace(matrix, **changes)
+    validate(matrix)
+    assert isinstance(matrix, Matrix)
+    return matrix, chosen
+
+
+def _matrix_of_run(directory: Path) -> Any:
+    from serbench.matrix import Budget, Matrix
+    from serbench.results import ENVIRONMENT, ResultsError, read_environment
+
+    data = read_environment(directory).get("matrix")
+    if not isinstance(data, dict):
+        raise ResultsError(f"{directory / ENVIRONMENT}: records no matrix to resume")
+    try:
+        data = dict(data)
+        data["budget"] = Budget(**data.get("budget", {}))
+        return Matrix(**data)
+    except (TypeError, ValueError) as exc:
+        raise ResultsError(f"{directory / ENVIRONMENT}: corrupt matrix ({exc})") from exc
+
+
+def _check_codecs(matrix: Any, chosen: bool) -> None:
+    """A codec the user chose whose library is missing is an error now, before anything runs;
+    in a built-in matrix it is skipped with the reason (printed here, recorded per cell)."""
+    from serbench.codecs import CodecUnavailable, get_codec
+
+    for name in matrix.codecs:
+        try:
+            get_codec(name)
+        except CodecUnavailable as exc:
+            if chosen:
+                raise UserError(f"codec {name!r} is unavailable: {exc}") from exc
+            print(f"serbench run: note: codec {name} is unavailable and will be skipped: {exc}",
+                  flush=True)
+
+
+def default_output() -> Path:
+    """results/<date-time>-<pid>: two runs started in the same second never share one."""
+    import os
+
+    return Path("results") / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Validate everything, run the matrix in rounds, write the report."""
+    from serbench import results, runner
+    from serbench.payloads import make_payload
+    from serbench.runner.progress import final_tables, suspect_lines
+
+    if not args.cell_timeout > 0:
+        raise UserError("--cell-timeout must be a positive number of seconds")
+    if args.resume:
+        outdir = Path(args.resume)
+        if args.output and Path(args.output) != outdir:
+            raise UserError("--resume DIR writes into DIR; drop -o/--output")
+        if not outdir.is_dir():
+            raise UserError(f"--resume {outdir}: no such results directory")
+    else:
+        outdir = Path(args.output) if args.output else default_output()
+    matrix, chosen = _matrix_from_args(args)
+    _check_codecs(matrix, chosen and not args.resume)
+    for spec in matrix.payloads:  # bad payload specs fail now, before anything runs
+        make_payload(spec)
+    results.check_writable(outdir)
+    plan = run_plan(args, matrix, outdir)
+    print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
+          f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
+          f"results in {outdir}", flush=True)
+    started = time.monotonic()
+    try:
+        outcome = runner.run(plan)
+    except (KeyboardInterrupt, runner.Interrupted):
+        print(f"\nserbench run: interrupted; finished work is kept in {outdir}; "
+              f"finish with: serbench run --resume {outdir}", file=sys.stderr)
+        return 130
+    rows = outcome.rows
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "skipped", "failed")}
+    kept = f" ({outcome.kept} resumed from the earlier run)" if outcome.kept else ""
+    print(f"\n{final_tables(r for r in _records(outcome))}")
+    for line in suspect_lines(outcome.suspects):
+        print(line)
+    print(f"serbench run: {counts['ok']} cells measured{kept} in {outcome.rounds_completed} "
+          f"rounds, {counts['skipped']} skipped, {counts['failed']} failed in "
+          f"{time.monotonic() - started:.0f} s; results in {outdir}")
+    if not args.no_report:
+        _report(outdir)
+    return 0
+
+
+def _records(outcome: Any) -> Any:
+    from serbench.matrix import Cell
+    from serbench.runner.summarise import CellRecord
+
+    for row in outcome.rows:
+        cell = Cell(row["codec"], row.get("payload_spec") or row["payload"], row["scenario"],
+                    row.get("transport") or None)
+        yield CellRecord(cell, row)
+
+
+def _report(outdir: Path) -> None:
+    """The report at the end of a run; a report failure never hides the measured results."""
+    from serbench.report import build_report
+
+    try:
+        paths = build_report(outdir)
+    except UserError as exc:
+        print(f"serbench run: warning: no report ({exc}); the results are in {outdir}; "
+              f"try: serbench report {outdir}", file=sys.stderr)
+        return
+    print(f"serbench run: report in {paths[0]}")

@@ -1,0 +1,11 @@
+"""The run loop, by job: `plan` (rounds, order, time budget), `prepare` (fidelity, cost and
+sizes per codec x payload), `processes` (workers, signals, nothing left behind), `record`
+(suites and samples on disk), `summarise` (intervals, floor check, ranks, drift), `locks`,
+`progress`, and `loop`, which drives them."""
+
+from serbench.runner.loop import RunOutcome, RunPlan, WorkerBudget, plan_from_matrix, run
+from serbench.runner.plan import RoundBudget
+from serbench.runner.processes import Interrupted
+
+__all__ = ["Interrupted", "RoundBudget", "RunOutcome", "RunPlan", "WorkerBudget",
+           "plan_from_matrix", "run"]

@@ -1,0 +1,378 @@
+"""The run loop: prepare every codec x payload, then rounds of one worker process per cell.
+
+serbench plays pyperf's manager itself: each worker is `python -m serbench.bench.cell --worker`
+with the loops, values and warm-ups chosen here (pyperf's worker protocol, so every value is
+pyperf's own measurement), and its run is appended to the codec's suite. A failing worker fails
+its cell (with its error) and the run goes on; each worker's run is on disk at once; an
+interrupted run keeps everything and `--resume` measures only the (cell, round) pairs missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from serbench import environment, results
+from serbench.matrix import Cell, Matrix, expand
+from serbench.runner import locks, progress
+from serbench.runner.plan import RoundBudget, round_order
+from serbench.runner.prepare import CodecOnPayload, Preparer
+from serbench.runner.processes import (
+    Interrupted,
+    raise_interrupted,
+    run_cell_program,
+    signals_held,
+)
+from serbench.runner.record import ResultsStore, ResultsWriteError, pool_samples, process_means
+from serbench.runner.summarise import CellRecord, drift, precision, summarise
+from serbench.stats import latency_percentiles
+from serbench.transport import placement
+from serbench.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
+
+
+@dataclass(frozen=True)
+class WorkerBudget:
+    """What each worker process measures: warm-ups, then values of `loops` iterations
+    (loops from serbench's in-process estimate and `min_time` unless fixed)."""
+
+    values: int
+    warmups: int
+    min_time: float
+    loops: int | None = None
+    min_samples: int = 0
+
+
+@dataclass
+class RunPlan:
+    """A run: the matrix, where results go, how long, and how it shares the machine."""
+
+    matrix: Matrix
+    outdir: Path
+    rounds: RoundBudget
+    worker: WorkerBudget
+    resume: bool = False
+    seed: int | None = None
+    cell_timeout_s: float = DEFAULT_CELL_TIMEOUT_S
+    wait_for_machine: bool = True
+    concurrent: bool = False
+    progress: Callable[[str], None] = print
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass
+class RunOutcome:
+    """What a run did: every row (this run's and kept ones), and how it ended."""
+
+    rows: list[dict[str, Any]]
+    kept: int = 0
+    suspects: list[str] = field(default_factory=list)
+    rounds_completed: int = 0
+
+
+def plan_from_matrix(matrix: Matrix, outdir: Path, **overrides: Any) -> RunPlan:
+    """A plan with the matrix's own budget (tests and the harness use this)."""
+    b = matrix.budget
+    rounds = RoundBudget(b.time, b.rounds, b.min_rounds, b.max_rounds)
+    worker = WorkerBudget(b.values, b.warmups, b.min_time, None, b.min_samples)
+    return RunPlan(matrix, outdir, rounds, worker, **overrides)
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Identity of a summary row: codec, scenario, transport, payload label."""
+    return (str(row["codec"]), str(row["scenario"]), str(row.get("transport") or ""),
+            str(row["payload"]))
+
+
+def run(plan: RunPlan) -> RunOutcome:
+    """Run the plan under both locks; returns every summary row (also in summary.csv)."""
+    results.check_writable(plan.outdir)
+    with locks.results_dir_lock(plan.outdir), \
+            locks.machine_lock(plan.wait_for_machine, plan.concurrent, plan.progress) as beside:
+        return _Run(plan, beside).execute()
+
+
+class _Run:
+    def __init__(self, plan: RunPlan, beside: bool) -> None:
+        self.plan = plan
+        self.out = plan.outdir
+        self.store = ResultsStore(plan.outdir)
+        self.preparer = Preparer()
+        self.records: dict[tuple[str, str, str, str], CellRecord] = {}
+        self.order: list[CellRecord] = []
+        self.earlier: list[dict[str, Any]] = []
+        self.kept = 0
+        self.env = environment.collect({
+            "matrix": plan.matrix.to_dict(), "pin": plan.matrix.pin, "gc": plan.matrix.gc,
+            "worker_budget": vars(plan.worker) | {}, "format_version": results.FORMAT_VERSION,
+            "measured_beside_other_run": beside})
+        self.seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(
+            2**31)
+        self.round_times: list[float] = []
+        self.completed = 0
+        self.planned = 0
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _resume_state(self) -> None:
+        """Earlier rows and rounds: skipped rows stay, measured rounds are not measured again."""
+        if not (self.plan.resume and (self.out / results.SUMMARY).exists()):
+            return
+        with contextlib.suppress(results.ResultsError):
+            earlier_env = results.read_environment(self.out)
+            results.format_version(earlier_env, self.out)
+            self.env["start"] = earlier_env.get("start", self.env["start"])
+            seed = earlier_env.get("rounds", {}).get("seed")
+            if isinstance(seed, int) and self.plan.seed is None:
+                self.seed = seed
+        self.earlier = [dict(r) for r in results.read_summary(self.out)]
+        for codec in sorted({r["codec"] for r in self.earlier} | set(self.plan.matrix.codecs)):
+            self.store.load(codec)  # a corrupt suite is refused now, before anything runs
+        self.env["resumed"] = environment.now_iso()
+
+    def _prepare(self) -> None:
+        for cell in expand(self.plan.matrix):
+            prep = self.preparer.get(cell.codec, cell.payload)
+            row = _base_row(cell, prep)
+            record = CellRecord(cell, row)
+            if not prep.timed:
+                row.update(status=SKIPPED,
+                           detail=f"{prep.fidelity.status}: {prep.fidelity.detail}")
+            else:
+                row["status"] = OK
+                bench = self.store.benchmark(cell.codec, row["benchmark"])
+                if bench is not None and self.plan.resume:
+                    record.rounds = process_means(bench)
+                    self._refresh(record, bench, None)
+                    self.kept += 1
+            key = row_key(row)
+            self.records[key] = record
+            self.order.append(record)
+
+    # -- the rounds -----------------------------------------------------------------------
+    def execute(self) -> RunOutcome:
+        started = self.plan.clock()
+        self.env["status"] = "running"
+        previous = signal.signal(signal.SIGTERM, raise_interrupted)
+        try:
+            self._resume_state()
+            self._prepare()
+            self._write(final=False)
+            timed = [r for r in self.order if r.row["status"] == OK]
+            self.planned = self.plan.rounds.planned(0.0, [])
+            if self.plan.resume:
+                done = max((max(r.rounds) for r in timed if r.rounds), default=0)
+                self.planned = max(self.planned, done,
+                                   int(self.env.get("rounds_planned_before") or 0))
+            self.plan.progress(f"{len(timed)} cells to time, "
+                               f"{len(self.order) - len(timed)} skipped for fidelity; "
+                               f"{self._plan_words()}")
+            number = 1
+            while number <= self.planned:
+                t0 = self.plan.clock()
+                workers, failed = self._round(number, [r.cell for r in timed])
+                took = self.plan.clock() - t0
+                if workers:
+                    self.round_times.append(took)
+                self.completed = number
+                elapsed = self.plan.clock() - started
+                if self.plan.rounds.time_s is not None and workers:
+                    self.planned = self.plan.rounds.planned(elapsed, self.round_times)
+                suspects = summarise(self.order)
+                self._write(final=False, suspects=suspects)
+                per_round = sum(self.round_times) / max(1, len(self.round_times))
+                self.plan.progress(progress.round_line(
+                    number, self.planned, workers, took, elapsed,
+                    per_round * (self.planned - number),
+                    precision(self.order)["median_ratio_half_width"], failed))
+                number += 1
+        except (KeyboardInterrupt, Interrupted):
+            self.env["status"] = "interrupted"
+            raise
+        except ResultsWriteError as exc:
+            self.env["status"] = "interrupted"
+            done = sum(1 for r in self.order if r.rounds)
+            raise ResultsWriteError(f"{exc}; {done} cells measured so far are kept; continue "
+                                    f"with: serbench run --resume {self.out}") from exc
+        else:
+            self.env["status"] = "complete"
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            with contextlib.suppress(OSError, ResultsWriteError):
+                self._write(final=True, suspects=summarise(self.order))
+        suspects = summarise(self.order)
+        return RunOutcome(self._rows(), self.kept, suspects, self.completed)
+
+    def _plan_words(self) -> str:
+        rounds = self.plan.rounds
+        if rounds.time_s is None:
+            return f"{self.planned} rounds"
+        return (f"time budget {progress.clock(rounds.time_s)}: at least {rounds.min_rounds} "
+                f"rounds, as many as fit (planned after round 1)")
+
+    def _round(self, number: int, cells: list[Cell]) -> tuple[int, int]:
+        """One round in its shuffled order; returns (workers run, workers failed)."""
+        workers = failed = 0
+        for cell in round_order(cells, self.seed, number):
+            record = self.records[_cell_key(cell, self.preparer)]
+            if number in record.rounds or record.row["status"] == FAILED:
+                continue
+            workers += 1
+            if not self._worker(record, number):
+                failed += 1
+        return workers, failed
+
+    def _worker(self, record: CellRecord, number: int) -> bool:
+        cell, row = record.cell, record.row
+        prep = self.preparer.get(cell.codec, cell.payload)
+        work = Path(tempfile.mkdtemp(prefix="serbench-cell-"))
+        try:
+            output, samples_dir = work / "bench.json", work / "samples"
+            error = run_cell_program(self._command(cell, prep, number, output, samples_dir),
+                                     work / "log.txt", self.plan.cell_timeout_s)
+            if error:
+                row.update(status=FAILED, detail=f"round {number}: {error}")
+                return False
+            extra: dict[str, Any] = {"serbench_fidelity": prep.fidelity.status}
+            if prep.fidelity.losses:
+                extra["serbench_losses"] = ", ".join(prep.fidelity.losses)
+            pooled = None
+            if cell.scenario == "roundtrip":
+                new = pool_samples(samples_dir)
+                if new.size:
+                    pooled = self.store.append_samples(cell.codec, row["benchmark"], new)
+                    extra.update({f"serbench_{k}_s": v
+                                  for k, v in latency_percentiles(pooled).items()},
+                                 serbench_samples=int(pooled.size))
+            bench = self.store.add_run(cell.codec, output, extra)
+            record.rounds = process_means(bench)
+            self._refresh(record, bench, pooled)
+            return True
+        finally:
+            with signals_held():
+                shutil.rmtree(work, ignore_errors=True)
+
+    def _command(self, cell: Cell, prep: CodecOnPayload, number: int, output: Path,
+                 samples_dir: Path) -> list[str]:
+        w = self.plan.worker
+        loops = w.loops or _loops(w, cell, prep, self.plan.rounds.min_rounds)
+        cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
+               "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
+               "--bench-name", cell.name(prep.payload.label), "--pin", self.plan.matrix.pin,
+               "--gc", self.plan.matrix.gc, "--round", str(number),
+               "--samples-dir", str(samples_dir), "--output", str(output), "--quiet",
+               "--loops", str(loops), "--values", str(w.values), "--warmups", str(w.warmups)]
+        if cell.transport:
+            cmd += ["--transport", cell.transport]
+        if cell.scenario == "stream":
+            cmd += ["--stream-batch", str(prep.stream_batch())]
+        client_cpu = placement.cpus_for(self.plan.matrix.pin)[0]
+        if client_cpu is not None:
+            # pyperf re-pins its workers (to --affinity, or to isolated CPUs it detects)
+            # after set-up: give it the client's CPU so the placement stays what we record.
+            cmd.append(f"--affinity={client_cpu}")
+        return cmd
+
+    # -- rows and files -------------------------------------------------------------------
+    def _refresh(self, record: CellRecord, bench: Any, pooled: Any) -> None:
+        row = record.row
+        values = bench.get_nvalue()
+        mean = bench.mean()
+        row.update(mean_s=mean, values=values, stdev_s=bench.stdev() if values > 1 else None)
+        if record.cell.scenario == "roundtrip":
+            if pooled is None:
+                pooled = results.load_samples(self.out, record.cell.codec, row["benchmark"])
+            if pooled is not None and pooled.size:
+                row.update({f"{k}_s": v for k, v in latency_percentiles(pooled).items()},
+                           samples=int(pooled.size))
+                row.update(_p999_bounds(pooled))
+        else:
+            per_s = 1.0 / mean
+            row.update(msgs_per_s=per_s, mb_per_s=(row["encoded_bytes"] or 0) * per_s / 1e6)
+            if record.cell.scenario == "stream":
+                obj = self.preparer.payload(record.cell.payload).obj
+                row.update(objects_per_s=per_s * (len(obj) if isinstance(obj, list) else 1))
+
+    def _rows(self) -> list[dict[str, Any]]:
+        """This run's rows in matrix order, then earlier rows this run's matrix lacks."""
+        mine = [r.row for r in self.order]
+        seen = {row_key(r) for r in mine}
+        return [*mine, *(r for r in self.earlier if row_key(r) not in seen)]
+
+    def _write(self, final: bool, suspects: list[str] | None = None) -> None:
+        rows = self._rows()
+        with signals_held():
+            from serbench.runner.record import guarded
+
+            guarded(self.out, lambda: results.write_summary(self.out, rows))
+            env = self.env
+            env["rounds"] = {"planned": self.planned, "completed": self.completed,
+                             "time_budget_s": self.plan.rounds.time_s, "seed": self.seed,
+                             "round_seconds": [round(t, 3) for t in self.round_times]}
+            env["rounds_planned_before"] = self.planned
+            env["drift"] = {"reference": "pickle", "per_round": drift(self.order)}
+            env["suspect"] = list(suspects or [])
+            env["precision"] = precision(self.order)
+            if final:
+                env["end"] = environment.now_iso()
+                env["load_average_end"] = (list(os.getloadavg()) if hasattr(os, "getloadavg")
+                                           else None)
+                env["codecs"] = {name: _codec_info(p.codec) for (name, _), p
+                                 in self.preparer.pairs().items() if p.codec is not None}
+            guarded(self.out, lambda: results.write_environment(self.out, env))
+
+
+def _cell_key(cell: Cell, preparer: Preparer) -> tuple[str, str, str, str]:
+    return (cell.codec, cell.scenario, cell.transport or "", preparer.payload(cell.payload).label)
+
+
+def _loops(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int) -> int:
+    """Loops per value from the in-process estimate; round trips get enough for
+    `min_samples` latencies over `min_rounds` rounds."""
+    size = prep.fidelity.encoded_bytes or 0
+    per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
+    batch = prep.stream_batch() if cell.scenario == "stream" else 1
+    loops = math.ceil(w.min_time / max(per_message * batch, 1e-9))
+    if cell.scenario == "roundtrip" and w.min_samples:
+        loops = max(loops, math.ceil(w.min_samples / (min_rounds * w.values)))
+    return max(1, loops)
+
+
+def _p999_bounds(pooled: Any) -> dict[str, Any]:
+    import numpy as np
+
+    from serbench.intervals import quantile_interval
+
+    bounds = quantile_interval((np.sort(pooled) / 1e9).tolist(), 0.999)
+    if bounds is None:
+        return {"p999_lo_s": None, "p999_hi_s": None}
+    return {"p999_lo_s": bounds[0], "p999_hi_s": bounds[1]}
+
+
+def _base_row(cell: Cell, prep: CodecOnPayload) -> dict[str, Any]:
+    return {
+        "codec": cell.codec, "scenario": cell.scenario, "transport": cell.transport or "",
+        "payload": prep.payload.label, "payload_spec": prep.payload.spec,
+        "payload_size": prep.payload.size, "benchmark": cell.name(prep.payload.label),
+        "fidelity": prep.fidelity.status, "losses": ", ".join(prep.fidelity.losses),
+        "encoded_bytes": prep.fidelity.encoded_bytes, "zlib_bytes": prep.zlib_bytes,
+        "reference_bytes": prep.reference_bytes, "reply_bytes": prep.reply_bytes,
+        "library": prep.codec.library if prep.codec else "",
+        "version": prep.codec.version if prep.codec else "",
+    }
+
+
+def _codec_info(codec: Any) -> dict[str, Any]:
+    return {"library": codec.library, "version": codec.version, "options": codec.options,
+            "call_path": codec.call_path, **codec.capabilities()}
+
+
