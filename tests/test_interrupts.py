@@ -24,7 +24,11 @@ import pytest
 from serve_helpers import processes_in, stop_process, wait_until
 
 from serbench import results
-from serbench.transport.client import SERVER_PROCESS_NAME
+from serbench.transport.protocol import SERVER_PROCESS_NAME
+
+pytestmark = pytest.mark.slow
+#: A stopped run must end at all: a hang guard, generous on any machine, not a timing claim.
+HANG_GUARD_S = 60.0
 
 
 @dataclass
@@ -155,16 +159,11 @@ def test_dead_and_hung_servers_fail_their_cells_and_the_run_goes_on(workdir: Pat
     assert "PeerClosed" in rows["json"]["detail"]
     assert "the scenario server closed the connection or died" in rows["json"]["detail"]
     assert rows["cbor2"]["status"] == "failed"
-    assert rows["cbor2"]["detail"] == (f"timed out after {cell_timeout:g} s (the cell's "
+    assert rows["cbor2"]["detail"] == (f"round 1: timed out after {cell_timeout:g} s (its "
                                        "processes were killed)")
     assert rows["msgpack"]["status"] == "ok"
     assert float(rows["msgpack"]["mean_s"]) > 0
-    # Each failed cell ended within its timeout (the progress line says how long it took).
-    for line in run.stdout.splitlines():
-        if " failed: " in line:
-            took = float(line.rsplit("[", 1)[1].split(" s;")[0])
-            assert took < cell_timeout + 4, line
-    assert "1 cells measured, 0 skipped, 2 failed" in run.stdout
+    assert "1 cells measured in 1 rounds, 0 skipped, 2 failed" in run.stdout
     assert processes_in(workdir) == []
     _assert_no_temp_files(workdir)
 
@@ -199,15 +198,12 @@ def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(
         # group, as Ctrl-C in a terminal (or a service manager's SIGTERM) would.
         wait_until(lambda: any("serbench.bench.cell" in c for _, c in processes_in(workdir)),
                    30, "the next cell to start")
-        interrupted_at = time.monotonic()
         os.killpg(run.proc.pid, sig)
-        code = run.wait(15)
-        took = time.monotonic() - interrupted_at
+        code = run.wait(HANG_GUARD_S)
     finally:
         stop_process(run.proc, signal.SIGKILL)
     assert code == 130, run.stderr
-    assert took < 5, took
-    assert "interrupted; finished cells are kept" in run.stderr
+    assert "interrupted; finished work is kept" in run.stderr
     assert f"serbench run --resume {run.out.name}" in run.stderr
     assert "Traceback" not in run.stderr
     assert processes_in(workdir) == []
@@ -228,12 +224,10 @@ def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(
     after = _assert_consistent(run.out)
     assert [(r["codec"], r["scenario"]) for r in after] == CELLS
     assert all(r["status"] == "ok" for r in after), after
-    assert resumed.stdout.count(": kept from the earlier run") == len(before)
-    measured_again = [line for line in resumed.stdout.splitlines()
-                      if line.startswith("[") and "kept from" not in line]
-    assert len(measured_again) == len(CELLS) - len(before)
-    assert (f"{len(CELLS) - len(before)} cells measured ({len(before)} kept from the earlier "
-            "run), 0 skipped, 0 failed") in resumed.stdout
+    # Only the missing (cell, round) pairs ran: one round of the cells not measured before.
+    assert f"round 1/1: {len(CELLS) - len(before)} workers" in resumed.stdout
+    assert (f"{len(CELLS)} cells measured ({len(before)} resumed from the earlier run) in 1 "
+            "rounds, 0 skipped, 0 failed") in resumed.stdout
     # Kept cells were not measured again: their values are the interrupted run's.
     now = _benchmarks(run.out)
     for key, values in kept_benchmarks.items():
@@ -246,7 +240,7 @@ def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(
     assert files == expected
     env = json.loads((run.out / results.ENVIRONMENT).read_text())
     assert env["status"] == "complete" and "resumed" in env
-    assert env["pyperf_args"] == ["--debug-single-value"]
+    assert env["worker_budget"]["loops"] == 1 and env["round_budget"]["fixed_rounds"] == 1
     for row in after:
         assert row["values"] == "1", row  # --debug-single-value, also in the resumed part
     assert processes_in(workdir) == []
@@ -259,16 +253,30 @@ def test_interrupt_before_the_first_cell_finishes(workdir: Path) -> None:
                     "20000")  # about 10 s of round trips: long enough to be interrupted
     try:
         wait_until(lambda: bool(_servers(workdir, "msgpack")), 30, "the msgpack server")
-        start = time.monotonic()
         os.killpg(run.proc.pid, signal.SIGINT)
         time.sleep(0.05)
         os.killpg(run.proc.pid, signal.SIGINT)  # impatient: a second Ctrl-C
-        assert run.wait(15) == 130
-        assert time.monotonic() - start < 5
+        assert run.wait(HANG_GUARD_S) == 130
     finally:
         stop_process(run.proc, signal.SIGKILL)
     assert "Traceback" not in run.stderr
     assert processes_in(workdir) == []
     _assert_no_temp_files(workdir)
-    assert not (run.out / results.SUMMARY).exists()
+    assert not (run.out / results.SUMMARY).exists() or _rows(run.out) == []
     assert json.loads((run.out / results.ENVIRONMENT).read_text())["status"] == "interrupted"
+
+
+def test_kill_9_of_the_run_leaves_no_process_behind(workdir: Path) -> None:
+    """`kill -9` reaches no handler: the kernel ends the worker (PR_SET_PDEATHSIG), and its
+    forked server sees EOF on its pipe from the worker and exits."""
+    run = start_run(workdir, "--codecs", "msgpack", "--payloads", "small", "--transports",
+                    "uds", "--scenarios", "roundtrip", "-p", "1", "-n", "50", "-w", "0", "-l",
+                    "20000")
+    try:
+        wait_until(lambda: bool(_servers(workdir, "msgpack")), 30, "the msgpack server")
+        os.kill(run.proc.pid, signal.SIGKILL)  # the run only, not its process group
+        run.wait(HANG_GUARD_S)
+        wait_until(lambda: processes_in(workdir) == [], HANG_GUARD_S,
+                   "every process of the killed run to end")
+    finally:
+        stop_process(run.proc, signal.SIGKILL)

@@ -225,9 +225,9 @@ def test_resume_in_the_middle_of_a_round_measures_only_what_is_missing(
 
 
 def test_a_second_run_into_the_same_directory_refuses(tmp_path: Path) -> None:
-    with results_dir_lock(tmp_path), pytest.raises(LockBusy, match=r"in use .*pid \d+"):
-        with results_dir_lock(tmp_path):
-            pass
+    with results_dir_lock(tmp_path), pytest.raises(LockBusy, match=r"in use .*pid \d+"), \
+            results_dir_lock(tmp_path):
+        pass
     with results_dir_lock(tmp_path):  # released with the holder
         pass
 
@@ -237,9 +237,9 @@ def test_machine_lock_waits_refuses_or_measures_beside(tmp_path: Path) -> None:
     said: list[str] = []
     with machine_lock(True, False, said.append, path=path) as beside:
         assert beside is False
-        with pytest.raises(LockBusy, match="--concurrent"):
-            with machine_lock(False, False, said.append, path=path):
-                pass
+        with pytest.raises(LockBusy, match="--concurrent"), \
+                machine_lock(False, False, said.append, path=path):
+            pass
         with machine_lock(False, True, said.append, path=path) as beside_2:
             assert beside_2 is True
         sleeps: list[float] = []
@@ -248,9 +248,9 @@ def test_machine_lock_waits_refuses_or_measures_beside(tmp_path: Path) -> None:
             sleeps.append(seconds)
             raise TimeoutError
 
-        with pytest.raises(TimeoutError):
-            with machine_lock(True, False, said.append, path=path, sleep=sleep):
-                pass
+        with pytest.raises(TimeoutError), \
+                machine_lock(True, False, said.append, path=path, sleep=sleep):
+            pass
         assert sleeps == [1.0]
     assert any("waiting" in s for s in said) and any("beside" in s for s in said)
 

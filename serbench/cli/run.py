@@ -94,6 +94,8 @@ def run_plan(args: argparse.Namespace, matrix: Any, outdir: Path) -> Any:
         worker = WorkerBudget(1, 0, b.min_time, 1, 0)
     if args.processes is not None:
         rounds = RoundBudget(None, args.processes, 1, args.processes)
+    if args.resume and not any(getattr(args, k) for k in _BUDGET_OPTIONS):
+        rounds, worker = _recorded_budget(outdir, rounds, worker)
     worker = dataclasses.replace(
         worker, values=args.values or worker.values,
         warmups=worker.warmups if args.warmups is None else args.warmups,
@@ -101,6 +103,25 @@ def run_plan(args: argparse.Namespace, matrix: Any, outdir: Path) -> Any:
     return RunPlan(matrix, outdir, rounds, worker, resume=bool(args.resume), seed=args.seed,
                    cell_timeout_s=args.cell_timeout, wait_for_machine=not args.no_wait,
                    concurrent=args.concurrent, progress=lambda line: print(line, flush=True))
+
+
+_BUDGET_OPTIONS = ("time", "fast", "rigorous", "debug_single_value", "processes", "values",
+                   "loops", "min_time")
+
+
+def _recorded_budget(directory: Path, rounds: Any, worker: Any) -> tuple[Any, Any]:
+    """The budget the interrupted run was started with: a resumed run measures alike."""
+    from serbench.results import read_environment
+    from serbench.runner import RoundBudget, WorkerBudget
+
+    env = read_environment(directory)
+    try:
+        recorded_rounds = RoundBudget(**env["round_budget"])
+        recorded_worker = WorkerBudget(**env["worker_budget"])
+    except (KeyError, TypeError):
+        return rounds, worker
+    print("serbench run: resuming with the first part's budget", flush=True)
+    return recorded_rounds, recorded_worker
 
 
 def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:

@@ -21,7 +21,6 @@ from typing import IO
 
 from serbench.errors import UserError
 
-DIR_LOCK = ".serbench.lock"
 MACHINE_LOCK = "serbench-measuring.lock"
 
 
@@ -65,21 +64,37 @@ def _open(path: Path) -> IO[str]:
     return os.fdopen(fd, "r+")
 
 
+def _lock_holder(inode: int) -> str:
+    """The pid holding a flock on this inode, from /proc/locks (Linux), or "unknown"."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
+                return fields[4]
+    return "unknown"
+
+
 @contextlib.contextmanager
 def results_dir_lock(outdir: Path) -> Iterator[None]:
-    """Hold the results directory for this run, or refuse naming the holder."""
-    path = outdir / DIR_LOCK
+    """Hold the results directory for this run, or refuse naming the holder.
+
+    The lock is on the directory itself, so it leaves no file behind in the results.
+    """
     try:
-        handle = _open(path)
+        fd = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise UserError(f"cannot lock the results directory {outdir}: "
                         f"{exc.strerror or exc}") from exc
-    with handle:
-        if not _try_lock(handle):
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(os.fstat(fd).st_ino)
             raise LockBusy(f"results directory {outdir} is in use by another serbench run "
-                           f"(pid {_holder(path)}); choose another -o, or wait for it")
-        _claim(handle)
+                           f"(pid {holder}); choose another -o, or wait for it") from None
         yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ interrupted run keeps everything and `--resume` measures only the (cell, round) 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import random
@@ -34,7 +35,13 @@ from serbench.runner.processes import (
     run_cell_program,
     signals_held,
 )
-from serbench.runner.record import ResultsStore, ResultsWriteError, pool_samples, process_means
+from serbench.runner.record import (
+    ResultsStore,
+    ResultsWriteError,
+    guarded,
+    pool_samples,
+    process_means,
+)
 from serbench.runner.summarise import CellRecord, drift, precision, summarise
 from serbench.stats import latency_percentiles
 from serbench.transport import placement
@@ -114,13 +121,16 @@ class _Run:
         self.kept = 0
         self.env = environment.collect({
             "matrix": plan.matrix.to_dict(), "pin": plan.matrix.pin, "gc": plan.matrix.gc,
-            "worker_budget": vars(plan.worker) | {}, "format_version": results.FORMAT_VERSION,
+            "worker_budget": dataclasses.asdict(plan.worker),
+            "round_budget": dataclasses.asdict(plan.rounds),
+            "format_version": results.FORMAT_VERSION,
             "measured_beside_other_run": beside})
         self.seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(
             2**31)
         self.round_times: list[float] = []
         self.completed = 0
         self.planned = 0
+        self.resume_planned = 0
 
     # -- set-up ---------------------------------------------------------------------------
     def _resume_state(self) -> None:
@@ -131,9 +141,12 @@ class _Run:
             earlier_env = results.read_environment(self.out)
             results.format_version(earlier_env, self.out)
             self.env["start"] = earlier_env.get("start", self.env["start"])
-            seed = earlier_env.get("rounds", {}).get("seed")
+            earlier_rounds = earlier_env.get("rounds") or {}
+            seed = earlier_rounds.get("seed")
             if isinstance(seed, int) and self.plan.seed is None:
                 self.seed = seed
+            if isinstance(earlier_rounds.get("planned"), int):
+                self.resume_planned = earlier_rounds["planned"]
         self.earlier = [dict(r) for r in results.read_summary(self.out)]
         for codec in sorted({r["codec"] for r in self.earlier} | set(self.plan.matrix.codecs)):
             self.store.load(codec)  # a corrupt suite is refused now, before anything runs
@@ -166,13 +179,11 @@ class _Run:
         try:
             self._resume_state()
             self._prepare()
-            self._write(final=False)
             timed = [r for r in self.order if r.row["status"] == OK]
             self.planned = self.plan.rounds.planned(0.0, [])
             if self.plan.resume:
                 done = max((max(r.rounds) for r in timed if r.rounds), default=0)
-                self.planned = max(self.planned, done,
-                                   int(self.env.get("rounds_planned_before") or 0))
+                self.planned = max(self.planned, done, self.resume_planned)
             self.plan.progress(f"{len(timed)} cells to time, "
                                f"{len(self.order) - len(timed)} skipped for fidelity; "
                                f"{self._plan_words()}")
@@ -256,6 +267,7 @@ class _Run:
             bench = self.store.add_run(cell.codec, output, extra)
             record.rounds = process_means(bench)
             self._refresh(record, bench, pooled)
+            self._write_rows()  # intervals and ranks follow at the end of the round
             return True
         finally:
             with signals_held():
@@ -303,22 +315,24 @@ class _Run:
                 row.update(objects_per_s=per_s * (len(obj) if isinstance(obj, list) else 1))
 
     def _rows(self) -> list[dict[str, Any]]:
-        """This run's rows in matrix order, then earlier rows this run's matrix lacks."""
-        mine = [r.row for r in self.order]
+        """This run's rows in matrix order (a cell not measured yet has none), then earlier
+        rows this run's matrix lacks."""
+        mine = [r.row for r in self.order if r.row["status"] != OK or r.rounds]
         seen = {row_key(r) for r in mine}
         return [*mine, *(r for r in self.earlier if row_key(r) not in seen)]
 
-    def _write(self, final: bool, suspects: list[str] | None = None) -> None:
+    def _write_rows(self) -> None:
         rows = self._rows()
         with signals_held():
-            from serbench.runner.record import guarded
-
             guarded(self.out, lambda: results.write_summary(self.out, rows))
+
+    def _write(self, final: bool, suspects: list[str] | None = None) -> None:
+        self._write_rows()
+        with signals_held():
             env = self.env
             env["rounds"] = {"planned": self.planned, "completed": self.completed,
                              "time_budget_s": self.plan.rounds.time_s, "seed": self.seed,
                              "round_seconds": [round(t, 3) for t in self.round_times]}
-            env["rounds_planned_before"] = self.planned
             env["drift"] = {"reference": "pickle", "per_round": drift(self.order)}
             env["suspect"] = list(suspects or [])
             env["precision"] = precision(self.order)
