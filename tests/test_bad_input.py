@@ -43,6 +43,8 @@ def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str
     (["--scenarios", "teleport"], ["unknown scenario 'teleport'", "roundtrip"]),
     (["--cell-timeout", "0"], ["--cell-timeout must be a positive number"]),
     (["--processes", "0"], ["--processes must be positive"]),
+    (["--time", "soon"], ["not a duration: 'soon'", "5m"]),
+    (["--time", "0"], ["a duration must be positive"]),
     (["no-such-matrix"], ["no built-in matrix named 'no-such-matrix'"]),
     (["missing.toml"], ["matrix file missing.toml: cannot read it"]),
 ])
@@ -66,6 +68,8 @@ GOOD = 'codecs = ["msgpack", "json"]\npayloads = ["small"]\nscenarios = ["encode
      ["line 6: unknown key 'min_tim' in [budget]", "min_time"]),
     (GOOD + '[budget]\nvalues = "two"\n', ["line 5: [budget] values must be a positive int"]),
     (GOOD + "[budget]\nwarmups = -1\n", ["line 5: [budget] warmups must be a positive int"]),
+    (GOOD + '[budget]\ntime = "a while"\n', ["line 5: [budget] time: not a duration"]),
+    (GOOD + "[budget]\nmin_rounds = 9\nmax_rounds = 3\n", ["min_rounds is above max_rounds"]),
     ('codecs = [\n  "msgpack",\n  "msgpak",\n]\npayloads = ["small"]\n',
      ["line 3 (codecs): unknown codec 'msgpak'", "did you mean 'msgpack'?"]),
     ('codecs = ["msgpack"]\npayloads = ["small", "recrds:100"]\n',

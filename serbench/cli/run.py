@@ -172,7 +172,10 @@ def _matrix_of_run(directory: Path) -> Any:
         raise ResultsError(f"{directory / ENVIRONMENT}: records no matrix to resume")
     try:
         data = dict(data)
-        data["budget"] = Budget(**data.get("budget", {}))
+        budget = dict(data.get("budget", {}))
+        if "processes" in budget:  # written by serbench 0.1 (results format 1)
+            budget["rounds"] = budget.pop("processes")
+        data["budget"] = Budget(**budget)
         return Matrix(**data)
     except (TypeError, ValueError) as exc:
         raise ResultsError(f"{directory / ENVIRONMENT}: corrupt matrix ({exc})") from exc
@@ -220,8 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_codecs(matrix, chosen and not args.resume)
     for spec in matrix.payloads:  # bad payload specs fail now, before anything runs
         make_payload(spec)
-    results.check_writable(outdir)
     plan = run_plan(args, matrix, outdir)
+    results.check_writable(outdir)
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
