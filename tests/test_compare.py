@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, run_serbench
 
-from serbench.report.compare import compare_runs, environment_differences, format_markdown
-from serbench.report.data import load_run
+from serbench.report.compare import (
+    compare_runs,
+    environment_differences,
+    flagged_share,
+    format_markdown,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results-small"
 TIME_COLUMNS = ("mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s")
@@ -61,15 +65,18 @@ def edit_environment(directory: Path, **changes: object) -> None:
 
 def test_a_run_against_itself() -> None:
     comparison = compare_runs(FIXTURE, FIXTURE)
-    run = load_run(FIXTURE)
-    assert len(comparison.cells) == len(run.cells)
+    rows = list(csv.DictReader(io.StringIO((FIXTURE / "summary.csv").read_text())))
+    assert len(comparison.cells) == len(rows)
     assert comparison.differences == ()
     for cell in comparison.cells:
-        if cell.a is not None and cell.a.rankable:
-            assert cell.ratio is not None and cell.ratio.value == 1.0
-            assert cell.ratio.significant is False
+        if cell.ratio is not None:
+            assert cell.ratio.estimate == pytest.approx(1.0)
+            assert not cell.significant
         else:
-            assert cell.ratio is None and cell.note == "A: unsupported"
+            assert cell.note == "A: unsupported"
+    assert flagged_share(comparison.cells) == 0.0
+    ag = comparison.agreement
+    assert ag.within == ag.ratios_compared > 0 and ag.contradictions == []
 
 
 def test_a_slower_codec_is_significantly_slower(tmp_path: Path) -> None:
@@ -80,10 +87,15 @@ def test_a_slower_codec_is_significantly_slower(tmp_path: Path) -> None:
         if cell.ratio is None:
             continue
         if cell.codec == "msgpack":
-            assert cell.ratio.value == pytest.approx(3.0)
-            assert cell.ratio.significant is True, (cell.measure, cell.payload)
+            assert cell.ratio.estimate == pytest.approx(3.0)
         else:
-            assert cell.ratio.value == 1.0
+            assert cell.ratio.estimate == pytest.approx(1.0)
+    # msgpack's ratios to pickle all tripled: none agree, and it swapped places with codecs
+    # it used to beat wherever a run tells them apart.
+    ag = comparison.agreement
+    moved = [c for c in comparison.cells if c.codec == "msgpack" and c.ratio is not None]
+    assert ag.ratios_compared - ag.within >= len(moved) - 1
+    assert ag.worst is not None and ag.worst[1] == pytest.approx(2.0)
 
 
 def test_terminal_table_through_the_cli(tmp_path: Path) -> None:
@@ -95,18 +107,20 @@ def test_terminal_table_through_the_cli(tmp_path: Path) -> None:
     assert lines[0].startswith(f"A: {FIXTURE}") and lines[1].startswith(f"B: {b}")
     assert not any(line.startswith("warning:") for line in lines)  # same environment
     header = next(i for i, line in enumerate(lines) if line.startswith("codec "))
-    assert lines[header].split() == ["codec", "measure", "payload", "A", "B", "B/A",
-                                     "significance"]
+    assert lines[header].split() == ["codec", "benchmark", "A", "B", "B/A", "[95", "%",
+                                     "interval]", "verdict"]
     rows = [line.split() for line in lines[header + 2:] if line.startswith(
         ("pickle ", "msgpack ", "msgspec-json ", "null "))]
-    assert len(rows) == len(load_run(FIXTURE).cells)
-    pickle_trip = next(r for r in rows if r[:3] == ["pickle", "roundtrip/tcp", "records-100"])
-    assert pickle_trip[-2:] == ["3.00x", "significant"]
-    unchanged = next(r for r in rows if r[:3] == ["msgpack", "encode", "records-1"])
-    assert unchanged[-4:] == ["1.00x", "~", "not", "significant"]
-    skipped = next(r for r in rows if r[:3] == ["msgpack", "encode", "numpy-100"])
-    assert skipped[3:] == ["A:", "unsupported"]
-    assert "significantly slower" in proc.stdout and "pyperf compare_to" in proc.stdout
+    assert len(rows) == len(compare_runs(FIXTURE, b).cells)
+    pickle_trip = next(r for r in rows if r[:2] == ["pickle", "roundtrip/tcp/records-100"])
+    assert pickle_trip[-5:] == ["3.000", "[3.000,", "3.000]", "slower", "in"] or \
+        pickle_trip[-3:] == ["slower", "in", "B"]
+    unchanged = next(r for r in rows if r[:2] == ["msgpack", "encode/records-1"])
+    assert unchanged[-1] == "same"
+    skipped = next(r for r in rows if r[:2] == ["msgpack", "encode/numpy-100"])
+    assert skipped[2:] == ["A:", "unsupported"]
+    assert "slower beyond their 95 % interval" in proc.stdout
+    assert "pyperf compare_to" in proc.stdout and "Ratios to pickle" in proc.stdout
     proc.stdout.encode("ascii")  # the terminal table is plain ASCII
 
 
@@ -144,11 +158,51 @@ def test_markdown_output(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == format_markdown(compare_runs(FIXTURE, b)).strip()
     lines = proc.stdout.splitlines()
-    assert "| codec | measure | payload | A | B | B/A | significance |" in lines
+    assert any(line.startswith("| codec ") and "B/A [95 % interval]" in line for line in lines)
     assert any(line.startswith("> **warning: the runs differ in Python") for line in lines)
-    times = "\N{MULTIPLICATION SIGN}"
-    assert any(line.startswith("| pickle | roundtrip/tcp | records-1 |") and f"1.00{times}" in line
-               for line in lines)
+    assert any(line.startswith("| pickle ") and "roundtrip/tcp/records-1 " in line
+               and "| same " in line for line in lines)
+
+
+def test_agreement_counts_ratios_and_swapped_orderings() -> None:
+    from serbench.report.compare import RunData, agreement
+
+    def run(x_over_y: float) -> RunData:
+        rows = {(c, "encode", "", "p"): {"codec": c, "status": "ok", "ratio": str(q)}
+                for c, q in (("pickle", 1.0), ("x", x_over_y), ("y", 1.0))}
+        rounds = {("pickle", "encode", "", "p"): {1: 1.0, 2: 1.0, 3: 1.0},
+                  ("x", "encode", "", "p"): {1: x_over_y, 2: x_over_y * 1.01, 3: x_over_y},
+                  ("y", "encode", "", "p"): {1: 1.0, 2: 1.01, 3: 1.0}}
+        return RunData(Path("."), {}, rows, rounds)
+
+    same = agreement(run(0.8), run(0.8))
+    assert (same.ratios_compared, same.within, same.contradictions) == (2, 2, [])
+    swapped = agreement(run(0.8), run(1.25))
+    assert swapped.within == 1 and swapped.worst == ("x encode p", pytest.approx(0.5625))
+    # x swapped places with both pickle and y, and each run tells them apart
+    assert [c.split(": ")[1].split()[0] for c in swapped.contradictions] == ["pickle/x", "x/y"]
+    assert swapped.pairs_checked == 3
+
+
+def test_significance_treats_each_worker_process_as_one_observation() -> None:
+    from serbench.report.compare import RunData, _compare_cell
+
+    key = ("x", "encode", "", "p")
+
+    def run(means: list[float]) -> RunData:
+        return RunData(Path("."), {}, {key: {"codec": "x", "status": "ok"}},
+                       {key: dict(enumerate(means, 1))})
+
+    a = run([1.00, 1.02, 0.98, 1.01, 0.99])
+    slower = _compare_cell(key, a, run([1.50, 1.53, 1.47, 1.52, 1.48]))
+    assert slower.significant and slower.ratio is not None
+    assert slower.ratio.estimate == pytest.approx(1.5, rel=1e-3)
+    same = _compare_cell(key, a, run([1.01, 0.99, 1.02, 0.98, 1.00]))
+    assert not same.significant
+    # Two processes a side cannot tell 3x apart from noise of this size
+    wide = _compare_cell(key, run([1.0, 2.0]), run([3.0, 6.0]))
+    assert wide.ratio is not None and wide.ratio.estimate == pytest.approx(3.0)
+    assert not wide.significant
 
 
 def test_cells_in_only_one_run(tmp_path: Path) -> None:

@@ -77,6 +77,11 @@ class CellComparison:
     note: str = ""
 
     @property
+    def codec(self) -> str:
+        """The codec of this cell."""
+        return self.key[0]
+
+    @property
     def significant(self) -> bool:
         """B differs from A beyond the 95 % interval."""
         return self.ratio is not None and self.ratio.excludes(1.0)
@@ -137,7 +142,7 @@ def agreement(a: RunData, b: RunData) -> Agreement:
     one run and the other way in the other while either run calls their difference
     significant (paired by round within each run)."""
     changes: list[tuple[str, float]] = []
-    for key in a.rows.keys() & b.rows.keys():
+    for key in (k for k in a.rows if k in b.rows):
         if key[0] == REFERENCE_CODEC:
             continue
         qa, qb = _ratio_to_reference(a, key), _ratio_to_reference(b, key)
@@ -146,7 +151,7 @@ def agreement(a: RunData, b: RunData) -> Agreement:
     contradictions: list[str] = []
     checked = 0
     groups: dict[tuple[str, str, str], list[str]] = {}
-    for key in a.rounds.keys() & b.rounds.keys():
+    for key in (k for k in a.rounds if k in b.rounds):
         if key[0] != FLOOR_CODEC:
             groups.setdefault(key[1:], []).append(key[0])
     for group, codecs in sorted(groups.items()):
@@ -269,14 +274,15 @@ def tally(comparison: Comparison) -> str:
             f"5 % by chance), the rest the same; {unpaired} without an interval.")
 
 
-def agreement_lines(comparison: Comparison) -> list[str]:
+def agreement_lines(comparison: Comparison, ascii_only: bool = False) -> list[str]:
     """The agreement of the two runs' ratios to pickle and orderings, in words."""
     ag = comparison.agreement
+    pm = "+-" if ascii_only else "±"
     if not ag.ratios_compared:
         return ["No ratio to pickle in both runs."]
     lines = [f"Ratios to {REFERENCE_CODEC}: {ag.within} of {ag.ratios_compared} "
-             f"({100 * ag.within / ag.ratios_compared:.1f} %) agree within ±10 %, "
-             f"{ag.within_5} ({100 * ag.within_5 / ag.ratios_compared:.1f} %) within ±5 %; "
+             f"({100 * ag.within / ag.ratios_compared:.1f} %) agree within {pm}10 %, "
+             f"{ag.within_5} ({100 * ag.within_5 / ag.ratios_compared:.1f} %) within {pm}5 %; "
              f"median change {100 * (ag.median_change or 0):.1f} %"
              + (f", largest {100 * ag.worst[1]:+.1f} % ({ag.worst[0]})" if ag.worst else "")
              + ".",
@@ -295,7 +301,7 @@ def format_terminal(comparison: Comparison) -> str:
     if warn := warning(comparison):
         lines.append(warn)
     lines += ["", tabulate(_rows(comparison), headers=HEADER, disable_numparse=True), "",
-              tally(comparison), *agreement_lines(comparison),
+              tally(comparison), *agreement_lines(comparison, ascii_only=True),
               "B/A below 1: B is faster. Intervals treat each worker process as one "
               "observation.",
               "pyperf works on the same files: python -m pyperf compare_to A/<codec>.json "
