@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
+# The percentile table lives in the vocabulary; re-exported here for existing importers.
+from serbench.vocabulary import PERCENTILES
+
+__all__ = ["PERCENTILES", "latency_percentiles"]
 
 
 def latency_percentiles(samples_ns: Any) -> dict[str, float]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from serbench.transport.auth import client_handshake, read_secret_file
-from serbench.transport.client import Connection
+from serbench.transport.connection import Connection
 from serbench.transport.framing import HEADER, FrameReader
 
 Address = tuple[str, int] | str

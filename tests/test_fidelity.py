@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from conftest import fake_codec
 
+from serbench import vocabulary
 from serbench.codecs import get_codec
-from serbench.fidelity import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG, Fidelity, check
+from serbench.fidelity import EXACT, LOSSY, UNSUPPORTED, WRONG, Fidelity, check
 from serbench.inventory import fidelity_matrix
 from serbench.payloads import MadePayload, make_payload, payload_entries
 
@@ -275,8 +276,19 @@ def test_plain_objects_round_trip_exactly_through_pickle() -> None:
     assert result.status == EXACT
 
 
-def test_classes() -> None:
-    assert (EXACT, LOSSY, UNSUPPORTED, WRONG) == ("exact", "lossy", "unsupported", "wrong")
-    assert frozenset({EXACT, LOSSY}) == TIMED_CLASSES
-    for status in (EXACT, LOSSY, UNSUPPORTED, WRONG):
-        assert Fidelity("c", "p", status).timed == (status in (EXACT, LOSSY))
+def test_check_speaks_the_vocabulary() -> None:
+    """One round trip of each kind: the statuses `check` writes are the vocabulary's fidelity
+    classes (what the report and summary.csv read), and `timed` holds for exactly the
+    vocabulary's timed classes."""
+    def refuses(obj: Any) -> bytes:
+        raise TypeError("no")
+
+    results = [
+        check(identity_pickle(), "p", {"a": 1}),  # exact
+        check(via([1, 2]), "p", (1, 2)),  # lossy: tuple→list
+        check(fake_codec(refuses, bytes), "p", 1),  # unsupported
+        check(via(3), "p", 2),  # wrong
+    ]
+    assert tuple(r.status for r in results) == vocabulary.FIDELITY_CLASSES
+    assert {r.status for r in results if r.timed} == vocabulary.TIMED_CLASSES
+    assert [r.timed for r in results] == [True, True, False, False]

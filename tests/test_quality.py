@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
@@ -18,6 +19,7 @@ def test_ruff() -> None:
     assert proc.returncode == 0, f"ruff found problems:\n{proc.stdout}\n{proc.stderr}"
 
 
+@pytest.mark.slow  # strict mypy over the package: seconds warm, much longer from a cold cache
 def test_mypy() -> None:
     proc = _run("mypy", "serbench")
     assert proc.returncode == 0, f"mypy found problems:\n{proc.stdout}\n{proc.stderr}"

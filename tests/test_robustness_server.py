@@ -33,13 +33,16 @@ from serve_helpers import (
 
 from serbench.codecs import codec_entries, get_codec, joined
 from serbench.transport.auth import CLIENT_HELLO_BYTES, new_secret
-from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
+from serbench.transport.errors import HandshakeFailed, PeerClosed
 from serbench.transport.server import MODE_ROUNDTRIP
 
 MiB = 2**20
 MAX_FRAME = 1 * MiB
-#: Short, so that silent peers are dropped quickly.
+#: The server's own timeout: short, so that silent peers are dropped quickly.
 TIMEOUT_S = 0.5
+#: How long a test waits for the server to do something it must do at all (close a connection,
+#: answer): a hang guard for a stalled machine, never a claim about how fast it happens.
+HANG_GUARD_S = 30
 
 
 def _serve_args(*extra: str) -> tuple[str, ...]:
@@ -78,12 +81,13 @@ def _authenticated(server: Served, mode: bytes | None = MODE_ROUNDTRIP) -> socke
 # --- malformed frames -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_length_prefix_over_the_maximum_is_refused_without_allocating(served: Served) -> None:
     hwm_before = served.status("VmHWM")
     with _authenticated(served) as sock:
         who = _local(sock)
         sock.sendall(pack_len(2**32 - 1))  # 4 GiB claimed: must not be allocated
-        assert closed_by_peer(sock, within_s=5) < 2
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     line = served.wait_for_log(rf"{who} closed in roundtrip mode: frame of 4294967295 bytes "
                                rf"exceeds the maximum of {MAX_FRAME} bytes")
     assert len(line) == 1
@@ -91,16 +95,18 @@ def test_length_prefix_over_the_maximum_is_refused_without_allocating(served: Se
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_length_prefix_over_the_maximum_as_the_mode_frame(served: Served) -> None:
     with _authenticated(served, mode=None) as sock:
         who = _local(sock)
         sock.sendall(pack_len(MAX_FRAME + 1))
-        closed_by_peer(sock, within_s=5)
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     served.wait_for_log(rf"{who} closed at its mode frame: frame of {MAX_FRAME + 1} bytes "
                         "exceeds the maximum")
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_truncated_frame_then_close(served_any: Served) -> None:
     with _authenticated(served_any) as sock:
         who = _local(sock)
@@ -110,6 +116,7 @@ def test_truncated_frame_then_close(served_any: Served) -> None:
     served_any.assert_serves()
 
 
+@pytest.mark.slow
 def test_header_cut_short_then_close(served: Served) -> None:
     with _authenticated(served) as sock:
         who = _local(sock)
@@ -119,75 +126,83 @@ def test_header_cut_short_then_close(served: Served) -> None:
     served.assert_serves()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [MODE_ROUNDTRIP, b"stream 10"])
 def test_undecodable_frame_after_a_valid_handshake(served: Served, mode: bytes) -> None:
     with _authenticated(served, mode) as sock:
         who = _local(sock)
         sock.sendall(frame(b"\xc1"))  # a byte msgpack never uses
-        closed_by_peer(sock, within_s=5)
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     step = "roundtrip" if mode == MODE_ROUNDTRIP else "stream"
     served.wait_for_log(rf"{who} closed in {step} mode: the msgpack codec failed on a frame: "
                         "FormatError")
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_garbage_bytes_after_a_valid_handshake(served: Served) -> None:
     garbage = bytes(range(256)) * 64
     with _authenticated(served, mode=None) as sock:
         who = _local(sock)
         sock.sendall(garbage)  # no framing at all: 0x03020100 bytes claimed, over the max
-        closed_by_peer(sock, within_s=5)
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     served.wait_for_log(rf"{who} closed at its mode frame: frame of 50462976 bytes exceeds")
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_unknown_mode(served: Served) -> None:
     with _authenticated(served, mode=b"teleport") as sock:
         who = _local(sock)
-        closed_by_peer(sock, within_s=5)
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     served.wait_for_log(rf"{who} closed at its mode frame: unknown mode b'teleport'")
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_half_frame_then_silence_is_dropped_after_the_timeout(served_any: Served) -> None:
     with _authenticated(served_any) as sock:
         who = _local(sock)
         sock.sendall(pack_len(100) + b"\x01" * 50)
-        took = closed_by_peer(sock, within_s=10 * TIMEOUT_S)
-    assert TIMEOUT_S * 0.8 <= took < TIMEOUT_S + 2
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
+    # The log says why it was closed: the receive timeout, with the frame half in.
     served_any.wait_for_log(rf"{who} closed in roundtrip mode: no data from the peer within "
                             r"0.5 s \(54 of 104 bytes received\)")
     served_any.assert_serves()
 
 
+@pytest.mark.slow
 def test_silent_peer_is_dropped_during_the_handshake(served: Served) -> None:
     with served.raw() as sock:
         who = _local(sock)
-        took = closed_by_peer(sock, within_s=10 * TIMEOUT_S)
-    assert took < TIMEOUT_S + 2
+        closed_by_peer(sock, within_s=HANG_GUARD_S)
     served.wait_for_log(rf"{who} closed during the handshake: the handshake did not complete "
                         r"within 0.5 s \(0 of 64 bytes received\)")
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_trickling_peer_cannot_stretch_the_handshake(served: Served) -> None:
-    # One byte every 0.2 s never trips a per-recv timeout of 0.5 s; the overall handshake
-    # deadline still closes the connection after 0.5 s.
+    # One byte at once, then one every 0.05 s: far inside the per-recv timeout of 0.5 s, and the
+    # 64-byte answer would be complete after ~3.2 s. Only the handshake's overall deadline can
+    # close the connection before the last byte: the sends then fail, and the log names the
+    # deadline with part of the answer received. Without that deadline all 64 bytes would go
+    # out and the log would say "handshake failed" instead.
     with served.raw() as sock:
         who = _local(sock)
-        start = time.monotonic()
         with pytest.raises(OSError):
             for _ in range(CLIENT_HELLO_BYTES):
-                time.sleep(0.2)
                 sock.sendall(b"x")
-        assert time.monotonic() - start < TIMEOUT_S + 2
+                time.sleep(0.05)
     served.wait_for_log(rf"{who} closed during the handshake: the handshake did not complete "
-                        r"within 0.5 s \([1-3] of 64 bytes received\)")
+                        r"within 0.5 s \((?:[1-9]|[1-5][0-9]|6[0-3]) of 64 bytes received\)")
+    assert "handshake failed" not in served.log_text()
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_bad_handshake(served_any: Served) -> None:
-    from serbench.transport.client import Connection
+    from serbench.transport.connection import Connection
 
     with pytest.raises((HandshakeFailed, PeerClosed)):
         Connection.open(served_any.address, new_secret(), timeout_s=5)
@@ -196,6 +211,7 @@ def test_bad_handshake(served_any: Served) -> None:
     served_any.assert_serves()
 
 
+@pytest.mark.slow
 def test_connection_closed_before_the_handshake(served: Served) -> None:
     with served.raw() as sock:
         who = _local(sock)
@@ -205,6 +221,7 @@ def test_connection_closed_before_the_handshake(served: Served) -> None:
     served.assert_serves()
 
 
+@pytest.mark.slow
 def test_thousands_of_connections_opened_and_dropped(served: Served) -> None:
     count = 2000
     threads_before = served.status("Threads")
@@ -232,13 +249,14 @@ def test_thousands_of_connections_opened_and_dropped(served: Served) -> None:
     assert served.proc.poll() is None
 
 
+@pytest.mark.slow
 def test_connection_cap_refuses_extra_connections_and_recovers(tmp_path: Path) -> None:
     with serve(tmp_path, "msgpack", *_serve_args("--max-connections", "2")) as server:
         held = [_authenticated(server) for _ in range(2)]
         try:
             with server.raw() as extra:
                 who = _local(extra)
-                closed_by_peer(extra, within_s=5)
+                closed_by_peer(extra, within_s=HANG_GUARD_S)
             server.wait_for_log(rf"connection #3 from {who} refused: 2 connections already open")
         finally:
             for sock in held:
@@ -247,6 +265,7 @@ def test_connection_cap_refuses_extra_connections_and_recovers(tmp_path: Path) -
         server.assert_serves()
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded_by_the_max_frame(tmp_path: Path) -> None:
     """Four connections at once, each sending near-maximum frames that fail in every way,
     many times over: the server's peak RSS stays within connections x 2 x max-frame of
@@ -278,7 +297,7 @@ def test_memory_stays_bounded_by_the_max_frame(tmp_path: Path) -> None:
                         assert chunk
                         got += len(chunk)
                     return
-                closed_by_peer(sock, within_s=5)
+                closed_by_peer(sock, within_s=HANG_GUARD_S)
 
         rss_rounds = []
         for round_number in range(1, 7):
@@ -318,6 +337,7 @@ def test_the_pickle_family_is_the_unsafe_set() -> None:
     assert UNSAFE == ["cloudpickle", "pickle", "pickle-oob"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("codec", UNSAFE)
 def test_pickle_server_decodes_nothing_before_the_handshake(tmp_path: Path, codec: str) -> None:
     marker = tmp_path / "pwned"
@@ -327,22 +347,22 @@ def test_pickle_server_decodes_nothing_before_the_handshake(tmp_path: Path, code
         # 1. The frame straight away, no handshake: its bytes are taken as a (wrong) answer.
         with server.raw() as sock:
             sock.sendall(frame(MODE_ROUNDTRIP) + frame(evil))
-            closed_by_peer(sock, within_s=5)
+            closed_by_peer(sock, within_s=HANG_GUARD_S)
         # 2. The pickle as the handshake answer itself.
         with server.raw() as sock:
             sock.recv(32)
             sock.sendall(evil)
-            closed_by_peer(sock, within_s=5)
+            closed_by_peer(sock, within_s=HANG_GUARD_S)
         # 3. A handshake under a wrong secret, with the frames sent right behind it.
         with server.raw() as sock:
             authenticate_blindly(sock, new_secret(), frame(MODE_ROUNDTRIP) + frame(evil))
-            closed_by_peer(sock, within_s=5)
+            closed_by_peer(sock, within_s=HANG_GUARD_S)
         server.wait_for_log("closed during the handshake: handshake failed", count=3)
         assert not marker.exists()
         # 4. Control: the same frame from a client holding the secret is decoded (and runs).
         with _authenticated(server) as sock:
             sock.sendall(frame(evil))
-            closed_by_peer(sock, within_s=5)
+            closed_by_peer(sock, within_s=HANG_GUARD_S)
         wait_until(marker.exists, 5, "the control payload to run")
         log = server.log_text()
     assert log.count("handshake failed") == 3
@@ -362,6 +382,7 @@ def authenticate_blindly(sock: socket.socket, secret: bytes, then: bytes) -> Non
     sock.sendall(answer + os.urandom(32) + then)
 
 
+@pytest.mark.slow
 def test_scenario_server_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     for stdin in (b"", b"\n", b"abcd\n", b"not hex\n"):
         proc = subprocess.run(
@@ -372,8 +393,9 @@ def test_scenario_server_refuses_to_start_without_a_secret(tmp_path: Path) -> No
         assert b"no usable secret on stdin" in proc.stderr
 
 
+@pytest.mark.slow
 def test_scenario_server_socket_is_private(tmp_path: Path) -> None:
-    from serbench.transport.client import ServerProcess
+    from serbench.transport.server_process import ServerProcess
 
     with ServerProcess("pickle", "uds") as server:
         assert isinstance(server.address, str)
@@ -386,13 +408,15 @@ def test_scenario_server_socket_is_private(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+@pytest.mark.slow
 def test_client_reports_a_server_that_dies(tmp_path: Path) -> None:
-    with serve(tmp_path, "msgpack", *_serve_args()) as server, server.connect() as conn:
+    # The client's socket timeout is the hang guard: a client that waited for it would report
+    # PeerTimeout; a dead server closes its sockets, which the client reports as PeerClosed.
+    with serve(tmp_path, "msgpack", *_serve_args()) as server, \
+            server.connect(timeout_s=HANG_GUARD_S) as conn:
         conn.start_roundtrip()
         server.proc.kill()
-        server.proc.wait(5)
-        start = time.monotonic()
-        with pytest.raises(TransportError):
+        server.proc.wait(HANG_GUARD_S)
+        with pytest.raises(PeerClosed):
             conn.request(b"\x01")
             conn.request(b"\x01")
-        assert time.monotonic() - start < 2

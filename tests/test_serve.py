@@ -8,7 +8,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import msgpack
@@ -17,8 +16,14 @@ from conftest import assert_one_line_error, run_serbench
 from serve_helpers import parse_ready, processes_in, serve, stop_process
 
 from serbench.transport.auth import MIN_SECRET_BYTES, read_secret_file
-from serbench.transport.client import Connection
+from serbench.transport.connection import Connection
 from serbench.transport.errors import TransportError
+
+# Every test here starts `serbench serve` (or the scenario server) in a subprocess.
+pytestmark = pytest.mark.slow
+
+#: A stopping server must exit at all within this long; a hang guard, not a performance claim.
+HANG_GUARD_S = 30
 
 
 def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -216,17 +221,16 @@ def test_serve_stops_cleanly(tmp_path: Path, how: str) -> None:
     sock_path = tmp_path / "run" / "s"
     with serve(tmp_path, "json", "--unix", str(sock_path)) as server:
         with server.connect():  # an open connection does not keep it alive
-            start = time.monotonic()
             if how == "stdin-eof":
                 assert server.proc.stdin is not None
                 server.proc.stdin.close()
             else:
                 server.proc.send_signal(getattr(signal, how))
-            code = server.proc.wait(timeout=5)
-        took = time.monotonic() - start
+            code = server.proc.wait(timeout=HANG_GUARD_S)
         text = server.log_text()
+    # A daemon thread blocked in a buffered stdin read would make interpreter shutdown abort
+    # ("Fatal Python error: could not acquire lock for <stdin>"), with a non-zero exit code.
     assert code == 0, text
-    assert took < 1.0, took  # no lock wait at interpreter shutdown
     assert "Fatal Python error" not in text
     assert "serbench serve: stopped" in text
     assert not sock_path.exists() and not sock_path.parent.exists()
@@ -234,7 +238,7 @@ def test_serve_stops_cleanly(tmp_path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_scenario_server_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> None:
-    """`python -m serbench.transport.server`, as the cells start it, exits 0 at once."""
+    """`python -m serbench.transport.server`, as the cells start it, exits 0 on a signal."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "serbench.transport.server", "--codec", "pickle", "--transport",
          "uds", "--path", str(tmp_path / "s")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -244,10 +248,8 @@ def test_scenario_server_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> N
         proc.stdin.write(os.urandom(32).hex().encode() + b"\n")
         proc.stdin.flush()
         assert proc.stdout.readline().startswith(b"READY uds ")
-        start = time.monotonic()
         proc.send_signal(sig)
-        code = proc.wait(timeout=5)
-        assert time.monotonic() - start < 1.0
+        code = proc.wait(timeout=HANG_GUARD_S)
         assert proc.stderr is not None
         assert b"Fatal Python error" not in proc.stderr.read()
         assert code == 0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from serbench.transport.client import ServerProcess
 from serbench.transport.errors import FrameTooLarge, PeerClosed, PeerTimeout
 from serbench.transport.framing import HEADER, FrameReader, send_frame, set_timeouts
+from serbench.transport.server_process import ServerProcess
 
 _OPEN: list[socket.socket] = []
 
@@ -119,7 +119,7 @@ def test_server_exits_when_its_parent_dies_without_cleaning_up(start_method: str
                                                                tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import os
-        from serbench.transport.client import ServerProcess
+        from serbench.transport.server_process import ServerProcess
         server = ServerProcess("pickle", "uds", start_method={start_method!r}).start()
         print(server.pid, flush=True)
         os._exit(0)  # no stop(), no atexit: as if killed

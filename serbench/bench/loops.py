@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from serbench.codecs import Codec
-from serbench.transport.client import Connection
+from serbench.transport.connection import Connection
 from serbench.transport.framing import send_frame
 
 TimeFunc = Callable[[int], float]

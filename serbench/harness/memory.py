@@ -33,8 +33,8 @@ def measure(blob_bytes: int, codec: str = "pickle", transport: str = "uds",
 def _probe(blob_bytes: int, codec_name: str, transport: str, frames: int) -> dict[str, Any]:
     from serbench.codecs import get_codec
     from serbench.payloads import make_payload
-    from serbench.transport.client import ServerProcess
     from serbench.transport.framing import send_frame
+    from serbench.transport.server_process import ServerProcess
 
     codec = get_codec(codec_name)
     baseline = vm_hwm_bytes()

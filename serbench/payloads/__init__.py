@@ -23,8 +23,10 @@ from serbench.payloads.user_files import load_payload_file
 
 GROUP = "serbench.payloads"
 
+#: The public API: the registry (`payload_entries`, `get_payload`), specs (`make_payload`,
+#: `parse_size`) and the types a plugin's shape is built from.
 __all__ = ["DEFAULT_SEED", "GROUP", "MadePayload", "Payload", "get_payload", "make_payload",
-           "payload_entries"]
+           "parse_size", "payload_entries"]
 
 _SIZE = re.compile(r"^(\d+)([kKmM]?)$")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import gc
 import os
 
-PIN_MODES = ("same", "split", "none")
-GC_POLICIES = ("on", "off")
+# The mode names are shared vocabulary (the matrix validates them too); re-exported here for
+# the argument parsers that offer them next to the functions that apply them.
+from serbench.vocabulary import GC_POLICIES, PIN_MODES
+
+__all__ = ["GC_POLICIES", "PIN_MODES", "apply_gc_policy", "cpus_for", "pin_self"]
 
 
 def cpus_for(pin: str) -> tuple[int | None, int | None]:

@@ -39,21 +39,18 @@ from serbench.codecs import Codec, get_codec
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
 from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
-from serbench.transport.framing import (
-    DEFAULT_MAX_FRAME,
-    HEADER,
-    FrameReader,
-    send_frame,
-    set_timeouts,
-)
+from serbench.transport.framing import DEFAULT_MAX_FRAME, FrameReader, send_frame, set_timeouts
+
+# Re-exported (`X as X`): the protocol's words used to live here, and callers still find them.
+from serbench.transport.protocol import ACK, READY
+from serbench.transport.protocol import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
+from serbench.transport.protocol import MODE_ROUNDTRIP as MODE_ROUNDTRIP
+from serbench.transport.protocol import MODE_STREAM as MODE_STREAM
+from serbench.transport.protocol import UNIX_PATH_MAX as UNIX_PATH_MAX
 
 log = logging.getLogger("serbench.server")
 
-MODE_ROUNDTRIP = b"roundtrip"
-MODE_STREAM = b"stream"
-DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_CONNECTIONS = 16
-UNIX_PATH_MAX = 107
 #: accept() errors that say "not now" (resources) or "that one is gone", not "stop serving".
 _ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _ACCEPT_SKIP = {errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR}
@@ -105,7 +102,7 @@ def address_of(sock: socket.socket) -> str:
 def ready_line(sock: socket.socket) -> str:
     """`READY tcp HOST PORT` or `READY uds PATH`: what a parent waits for."""
     kind = "uds" if sock.family == socket.AF_UNIX else "tcp"
-    return f"READY {kind} {address_of(sock)}"
+    return f"{READY} {kind} {address_of(sock)}"
 
 
 def serve(listener: socket.socket, config: ServerConfig, stop: threading.Event) -> None:
@@ -206,7 +203,7 @@ def _sink(conn: socket.socket, reader: FrameReader, codec: Codec, batch: int) ->
     if batch < 1:
         raise TransportError(f"stream batch must be at least 1, got {batch}")
     read, decode = reader.read_frame, codec.decode
-    ack = HEADER.pack(batch)
+    ack = ACK.pack(batch)
     while True:
         for _ in range(batch):
             decode(read())

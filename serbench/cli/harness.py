@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from serbench.cli.common import Subparsers
 
 
-def add_harness_command(sub: Any) -> None:
+def add_harness_command(sub: Subparsers) -> None:
     """Register `harness` on the CLI's subparsers."""
     p = sub.add_parser("harness", help="measure serbench's own overhead against the floor")
     p.add_argument("config", nargs="?", help="harness TOML (default: scenarios/harness.toml)")

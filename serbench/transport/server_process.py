@@ -1,4 +1,4 @@
-"""Start a scenario server in another process and talk to it.
+"""Start a scenario server in another process, and always stop it.
 
 `ServerProcess` owns the child and always reaps it: on exit, on errors and on Ctrl-C; if this
 process dies, the child sees its stdin close and exits. Two ways to start it, same server code:
@@ -10,6 +10,10 @@ process dies, the child sees its stdin close and exits. Two ways to start it, sa
   stay open and make pyperf's manager wait), takes a pipe as its stdin and the log file as its
   stderr, and runs the same `server.run`. ~2 ms; the scenario cells use it, once per pyperf
   worker, since a default run starts hundreds of servers. Call it before starting threads.
+
+Only the `fork` path imports `serbench.transport.server`, and only when it forks: the rest of
+the client side shares nothing with the server but `protocol`. Talking to the server is
+`connection.Connection`'s job (`ServerProcess.connect` opens one).
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,28 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from serbench.codecs.base import Encoded
 from serbench.transport import placement
-from serbench.transport.auth import client_handshake, new_secret
+from serbench.transport.auth import new_secret
+from serbench.transport.connection import Connection
 from serbench.transport.errors import TransportError
-from serbench.transport.framing import (
-    DEFAULT_MAX_FRAME,
-    HEADER,
-    FrameReader,
-    send_frame,
-    set_timeouts,
-)
-from serbench.transport.server import (
+from serbench.transport.framing import DEFAULT_MAX_FRAME
+from serbench.transport.protocol import (
     DEFAULT_TIMEOUT_S,
-    MODE_ROUNDTRIP,
-    MODE_STREAM,
+    READY,
+    SERVER_PROCESS_NAME,
+    STARTUP_TIMEOUT_S,
     UNIX_PATH_MAX,
 )
+from serbench.vocabulary import TRANSPORTS
 
-TRANSPORTS = ("tcp", "uds")
-#: The name (/proc/PID/comm) of a forked scenario server; its command line is its parent's.
-SERVER_PROCESS_NAME = "serbench-server"
-STARTUP_TIMEOUT_S = 30.0
+__all__ = ["ServerFailed", "ServerProcess"]
 
 
 class ServerFailed(TransportError):
@@ -172,9 +168,9 @@ class ServerProcess:
                 raise ServerFailed(f"the {self.codec} server exited before it was ready: {tail}")
             line += chunk
         words = line.decode().split()
-        if words[:2] == ["READY", "tcp"]:
+        if words[:2] == [READY, "tcp"]:
             return words[2], int(words[3])
-        if words[:2] == ["READY", "uds"]:
+        if words[:2] == [READY, "uds"]:
             return words[2]
         self.stop()
         raise ServerFailed(f"unexpected line from the server: {line!r}")
@@ -273,61 +269,3 @@ def _stop_forked(pid: int, stdin_w: int) -> None:
             if done:
                 return
             time.sleep(0.005)
-
-
-class Connection:
-    """One authenticated client connection: requests (round trip) or batches (stream)."""
-
-    def __init__(self, sock: socket.socket, reader: FrameReader) -> None:
-        self.sock = sock
-        self.reader = reader
-
-    @classmethod
-    def open(cls, address: tuple[str, int] | str, secret: bytes,
-             max_frame: int = DEFAULT_MAX_FRAME, timeout_s: float = DEFAULT_TIMEOUT_S
-             ) -> Connection:
-        """Connect, set TCP_NODELAY (TCP only), kernel timeouts, and do the handshake."""
-        if isinstance(address, str):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        else:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            sock.settimeout(timeout_s)
-            sock.connect(address)
-            sock.settimeout(None)
-            set_timeouts(sock, timeout_s)
-            reader = FrameReader(sock, max_frame, timeout_s)
-            client_handshake(sock, reader, secret)
-        except BaseException:
-            sock.close()
-            raise
-        return cls(sock, reader)
-
-    def start_roundtrip(self) -> None:
-        """Put the connection in round-trip mode."""
-        send_frame(self.sock, MODE_ROUNDTRIP)
-
-    def start_stream(self, batch: int) -> None:
-        """Put the connection in stream mode: the server acknowledges every `batch` frames."""
-        send_frame(self.sock, MODE_STREAM + b" " + str(batch).encode())
-
-    def request(self, body: Encoded) -> memoryview:
-        """Send one frame and return the reply (valid until the next read)."""
-        send_frame(self.sock, body)
-        return self.reader.read_frame()
-
-    def read_ack(self) -> int:
-        """Wait for a stream acknowledgement; returns the frame count it confirms."""
-        (count,) = HEADER.unpack(self.reader.read_exact(HEADER.size))
-        return int(count)
-
-    def close(self) -> None:
-        """Close the socket (the server ends that connection)."""
-        self.sock.close()
-
-    def __enter__(self) -> Connection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

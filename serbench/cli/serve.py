@@ -17,7 +17,7 @@ other users can read. Without `--secret-file`, serve makes a fresh secret in a n
 directory, prints that file's path on stderr and deletes it on exit. A client (Python):
 
     secret = serbench.transport.auth.read_secret_file(Path(PATH))
-    conn = serbench.transport.client.Connection.open(("127.0.0.1", 40123), secret)
+    conn = serbench.transport.connection.Connection.open(("127.0.0.1", 40123), secret)
     conn.start_roundtrip(); reply = conn.request(codec.encode(obj))
 
 Listening: loopback only by default (`127.0.0.1`, port 0 = any free port). Any other address
@@ -36,21 +36,25 @@ import os
 import shutil
 import socket
 import stat
-import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from serbench.cli.common import say
 from serbench.errors import UserError
+
+if TYPE_CHECKING:
+    from serbench.cli.common import Subparsers
 
 DEFAULT_HOST = "127.0.0.1"
 MAX_TIMEOUT_S = 24 * 3600.0
 
 
-def add_serve_command(sub: Any) -> None:
+def add_serve_command(sub: Subparsers) -> None:
     """Register `serve` on the CLI's subparsers."""
     from serbench.transport.framing import DEFAULT_MAX_FRAME
-    from serbench.transport.server import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_S
+    from serbench.transport.protocol import DEFAULT_TIMEOUT_S
+    from serbench.transport.server import DEFAULT_MAX_CONNECTIONS
 
     p = sub.add_parser(
         "serve", help="run the scenario server alone (for a fuzzer, tests, a second machine)",
@@ -198,19 +202,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _stderr(text: str) -> None:
-    print(f"serbench serve: {text}", file=sys.stderr, flush=True)
+    say("serve", text)
 
 
 def _listen(args: argparse.Namespace, cleanup: contextlib.ExitStack
             ) -> tuple[socket.socket, str, bool]:
     """The listening socket, a description of where, and whether it reaches beyond loopback."""
     from serbench.transport import server
+    from serbench.transport.protocol import UNIX_PATH_MAX
 
     if args.unix:
         path = Path(args.unix).absolute()
-        if len(os.fsencode(str(path))) > server.UNIX_PATH_MAX:
+        if len(os.fsencode(str(path))) > UNIX_PATH_MAX:
             raise UserError(f"--unix {path}: the path is longer than the "
-                            f"{server.UNIX_PATH_MAX} bytes a Unix socket path may have")
+                            f"{UNIX_PATH_MAX} bytes a Unix socket path may have")
         if check_private_dir(path.parent, f"--unix {path}"):
             cleanup.callback(_rmdir_quietly, path.parent)
         _clear_stale_socket(path)

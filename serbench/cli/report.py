@@ -1,0 +1,37 @@
+"""`serbench report`: charts, report.html and report.md from a results directory.
+
+It only reads results; nothing is re-run, so a report can be rebuilt anywhere."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from serbench.cli.common import check_results_directory
+
+if TYPE_CHECKING:
+    from serbench.cli.common import Subparsers
+
+
+def add_report_command(sub: Subparsers) -> None:
+    """Register `report` on the CLI's subparsers."""
+    p = sub.add_parser("report", help="charts, report.html and report.md from a results "
+                       "directory (nothing is re-run)")
+    p.add_argument("directory", metavar="DIR", help="a results directory (from serbench run)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write report.html, report.md and charts/ here (default: DIR)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Regenerate the report of one results directory."""
+    from serbench.report import build_report
+
+    directory = Path(args.directory)
+    check_results_directory(directory)
+    paths = build_report(directory, Path(args.output) if args.output else None)
+    charts = len([p for p in paths[2:] if p.suffix == ".png"])
+    print(f"serbench report: {paths[0]}, {paths[1]} and {charts} charts in "
+          f"{paths[2].parent if charts else paths[0].parent / 'charts'}")
+    return 0

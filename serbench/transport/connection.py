@@ -1,0 +1,74 @@
+"""The client end of one scenario connection: connect, authenticate, then frames.
+
+Kept apart from `server_process` so a client of a server it did not start (a test, a fuzzer,
+`serbench serve` on another machine) needs only this module, `auth` and `framing`.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from serbench.codecs.base import Encoded
+from serbench.transport.auth import client_handshake
+from serbench.transport.framing import DEFAULT_MAX_FRAME, FrameReader, send_frame, set_timeouts
+from serbench.transport.protocol import ACK, DEFAULT_TIMEOUT_S, MODE_ROUNDTRIP, stream_mode
+
+__all__ = ["Connection"]
+
+
+class Connection:
+    """One authenticated client connection: requests (round trip) or batches (stream)."""
+
+    def __init__(self, sock: socket.socket, reader: FrameReader) -> None:
+        self.sock = sock
+        self.reader = reader
+
+    @classmethod
+    def open(cls, address: tuple[str, int] | str, secret: bytes,
+             max_frame: int = DEFAULT_MAX_FRAME, timeout_s: float = DEFAULT_TIMEOUT_S
+             ) -> Connection:
+        """Connect, set TCP_NODELAY (TCP only), kernel timeouts, and do the handshake."""
+        if isinstance(address, str):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        else:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.settimeout(timeout_s)
+            sock.connect(address)
+            sock.settimeout(None)
+            set_timeouts(sock, timeout_s)
+            reader = FrameReader(sock, max_frame, timeout_s)
+            client_handshake(sock, reader, secret)
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock, reader)
+
+    def start_roundtrip(self) -> None:
+        """Put the connection in round-trip mode."""
+        send_frame(self.sock, MODE_ROUNDTRIP)
+
+    def start_stream(self, batch: int) -> None:
+        """Put the connection in stream mode: the server acknowledges every `batch` frames."""
+        send_frame(self.sock, stream_mode(batch))
+
+    def request(self, body: Encoded) -> memoryview:
+        """Send one frame and return the reply (valid until the next read)."""
+        send_frame(self.sock, body)
+        return self.reader.read_frame()
+
+    def read_ack(self) -> int:
+        """Wait for a stream acknowledgement; returns the frame count it confirms."""
+        (count,) = ACK.unpack(self.reader.read_exact(ACK.size))
+        return int(count)
+
+    def close(self) -> None:
+        """Close the socket (the server ends that connection)."""
+        self.sock.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
