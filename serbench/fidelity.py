@@ -20,8 +20,9 @@ from typing import Any
 
 from serbench.codecs.base import Codec, encoded_size, joined
 
-EXACT, LOSSY, UNSUPPORTED, WRONG = "exact", "lossy", "unsupported", "wrong"
-TIMED_CLASSES = frozenset({EXACT, LOSSY})
+from serbench.vocabulary import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG
+
+__all__ = ["EXACT", "LOSSY", "TIMED_CLASSES", "UNSUPPORTED", "WRONG", "Fidelity", "check"]
 _OBJECT_EQ: Any = object.__eq__
 
 

@@ -16,7 +16,8 @@ from serbench.cli.run import run_plan
 from serbench.fidelity import Fidelity
 from serbench.matrix import Budget, Cell, Matrix
 from serbench.payloads import make_payload
-from serbench.runner.loop import WorkerBudget, _loops
+from serbench.runner.command import WorkerBudget
+from serbench.runner.command import loops_for as _loops
 from serbench.runner.prepare import CodecOnPayload
 from serbench.vocabulary import EXACT
 

@@ -3,9 +3,10 @@ sizes per codec x payload), `processes` (workers, signals, nothing left behind),
 (suites and samples on disk), `summarise` (intervals, floor check, ranks, drift), `locks`,
 `progress`, and `loop`, which drives them."""
 
-from serbench.runner.loop import RunOutcome, RunPlan, WorkerBudget, plan_from_matrix, run
+from serbench.runner.command import WorkerBudget
+from serbench.runner.loop import RunOutcome, RunPlan, run
 from serbench.runner.plan import RoundBudget
 from serbench.runner.processes import Interrupted
 
 __all__ = ["Interrupted", "RoundBudget", "RunOutcome", "RunPlan", "WorkerBudget",
-           "plan_from_matrix", "run"]
+           "run"]

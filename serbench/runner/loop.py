@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 import random
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,8 +25,9 @@ from typing import Any
 from serbench import environment, results
 from serbench.matrix import Cell, Matrix, expand
 from serbench.runner import locks, progress
+from serbench.runner.command import WorkerBudget, loops_for, worker_command
 from serbench.runner.plan import RoundBudget, round_order
-from serbench.runner.prepare import CodecOnPayload, Preparer
+from serbench.runner.prepare import Preparer
 from serbench.runner.processes import (
     Interrupted,
     raise_interrupted,
@@ -42,22 +41,10 @@ from serbench.runner.record import (
     pool_samples,
     process_means,
 )
+from serbench.runner.rows import base_row, measured_columns
 from serbench.runner.summarise import CellRecord, drift, precision, summarise
 from serbench.stats import latency_percentiles
-from serbench.transport import placement
 from serbench.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
-
-
-@dataclass(frozen=True)
-class WorkerBudget:
-    """What each worker process measures: warm-ups, then values of `loops` iterations
-    (loops from serbench's in-process estimate and `min_time` unless fixed)."""
-
-    values: int
-    warmups: int
-    min_time: float
-    loops: int | None = None
-    min_samples: int = 0
 
 
 @dataclass
@@ -85,14 +72,6 @@ class RunOutcome:
     kept: int = 0
     suspects: list[str] = field(default_factory=list)
     rounds_completed: int = 0
-
-
-def plan_from_matrix(matrix: Matrix, outdir: Path, **overrides: Any) -> RunPlan:
-    """A plan with the matrix's own budget (tests and the harness use this)."""
-    b = matrix.budget
-    rounds = RoundBudget(b.time, b.rounds, b.min_rounds, b.max_rounds)
-    worker = WorkerBudget(b.values, b.warmups, b.min_time, None, b.min_samples)
-    return RunPlan(matrix, outdir, rounds, worker, **overrides)
 
 
 def row_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -155,7 +134,7 @@ class _Run:
     def _prepare(self) -> None:
         for cell in expand(self.plan.matrix):
             prep = self.preparer.get(cell.codec, cell.payload)
-            row = _base_row(cell, prep)
+            row = base_row(cell, prep)
             record = CellRecord(cell, row)
             if not prep.timed:
                 row.update(status=SKIPPED,
@@ -165,7 +144,8 @@ class _Run:
                 bench = self.store.benchmark(cell.codec, row["benchmark"])
                 if bench is not None and self.plan.resume:
                     record.rounds = process_means(bench)
-                    self._refresh(record, bench, None)
+                    self._refresh(record, bench, results.load_samples(
+                        self.out, cell.codec, row["benchmark"]))
                     self.kept += 1
             key = row_key(row)
             self.records[key] = record
@@ -248,8 +228,12 @@ class _Run:
         work = Path(tempfile.mkdtemp(prefix="serbench-cell-"))
         try:
             output, samples_dir = work / "bench.json", work / "samples"
-            error = run_cell_program(self._command(cell, prep, number, output, samples_dir),
-                                     work / "log.txt", self.plan.cell_timeout_s)
+            w = self.plan.worker
+            cmd = worker_command(cell, prep, w, loops_for(w, cell, prep,
+                                                          self.plan.rounds.min_rounds),
+                                 self.plan.matrix.pin, self.plan.matrix.gc, number, output,
+                                 samples_dir)
+            error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
             if error:
                 row.update(status=FAILED, detail=f"round {number}: {error}")
                 return False
@@ -273,46 +257,11 @@ class _Run:
             with signals_held():
                 shutil.rmtree(work, ignore_errors=True)
 
-    def _command(self, cell: Cell, prep: CodecOnPayload, number: int, output: Path,
-                 samples_dir: Path) -> list[str]:
-        w = self.plan.worker
-        loops = w.loops or _loops(w, cell, prep, self.plan.rounds.min_rounds)
-        cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
-               "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
-               "--bench-name", cell.name(prep.payload.label), "--pin", self.plan.matrix.pin,
-               "--gc", self.plan.matrix.gc, "--round", str(number),
-               "--samples-dir", str(samples_dir), "--output", str(output), "--quiet",
-               "--loops", str(loops), "--values", str(w.values), "--warmups", str(w.warmups)]
-        if cell.transport:
-            cmd += ["--transport", cell.transport]
-        if cell.scenario == "stream":
-            cmd += ["--stream-batch", str(prep.stream_batch())]
-        client_cpu = placement.cpus_for(self.plan.matrix.pin)[0]
-        if client_cpu is not None:
-            # pyperf re-pins its workers (to --affinity, or to isolated CPUs it detects)
-            # after set-up: give it the client's CPU so the placement stays what we record.
-            cmd.append(f"--affinity={client_cpu}")
-        return cmd
-
     # -- rows and files -------------------------------------------------------------------
     def _refresh(self, record: CellRecord, bench: Any, pooled: Any) -> None:
-        row = record.row
-        values = bench.get_nvalue()
-        mean = bench.mean()
-        row.update(mean_s=mean, values=values, stdev_s=bench.stdev() if values > 1 else None)
-        if record.cell.scenario == "roundtrip":
-            if pooled is None:
-                pooled = results.load_samples(self.out, record.cell.codec, row["benchmark"])
-            if pooled is not None and pooled.size:
-                row.update({f"{k}_s": v for k, v in latency_percentiles(pooled).items()},
-                           samples=int(pooled.size))
-                row.update(_p999_bounds(pooled))
-        else:
-            per_s = 1.0 / mean
-            row.update(msgs_per_s=per_s, mb_per_s=(row["encoded_bytes"] or 0) * per_s / 1e6)
-            if record.cell.scenario == "stream":
-                obj = self.preparer.payload(record.cell.payload).obj
-                row.update(objects_per_s=per_s * (len(obj) if isinstance(obj, list) else 1))
+        obj = self.preparer.payload(record.cell.payload).obj
+        items = len(obj) if isinstance(obj, list) else 1
+        record.row.update(measured_columns(record.cell, record.row, bench, pooled, items))
 
     def _rows(self) -> list[dict[str, Any]]:
         """This run's rows in matrix order (a cell not measured yet has none), then earlier
@@ -347,42 +296,6 @@ class _Run:
 
 def _cell_key(cell: Cell, preparer: Preparer) -> tuple[str, str, str, str]:
     return (cell.codec, cell.scenario, cell.transport or "", preparer.payload(cell.payload).label)
-
-
-def _loops(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int) -> int:
-    """Loops per value from the in-process estimate; round trips get enough for
-    `min_samples` latencies over `min_rounds` rounds."""
-    size = prep.fidelity.encoded_bytes or 0
-    per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
-    batch = prep.stream_batch() if cell.scenario == "stream" else 1
-    loops = math.ceil(w.min_time / max(per_message * batch, 1e-9))
-    if cell.scenario == "roundtrip" and w.min_samples:
-        loops = max(loops, math.ceil(w.min_samples / (min_rounds * w.values)))
-    return max(1, loops)
-
-
-def _p999_bounds(pooled: Any) -> dict[str, Any]:
-    import numpy as np
-
-    from serbench.intervals import quantile_interval
-
-    bounds = quantile_interval((np.sort(pooled) / 1e9).tolist(), 0.999)
-    if bounds is None:
-        return {"p999_lo_s": None, "p999_hi_s": None}
-    return {"p999_lo_s": bounds[0], "p999_hi_s": bounds[1]}
-
-
-def _base_row(cell: Cell, prep: CodecOnPayload) -> dict[str, Any]:
-    return {
-        "codec": cell.codec, "scenario": cell.scenario, "transport": cell.transport or "",
-        "payload": prep.payload.label, "payload_spec": prep.payload.spec,
-        "payload_size": prep.payload.size, "benchmark": cell.name(prep.payload.label),
-        "fidelity": prep.fidelity.status, "losses": ", ".join(prep.fidelity.losses),
-        "encoded_bytes": prep.fidelity.encoded_bytes, "zlib_bytes": prep.zlib_bytes,
-        "reference_bytes": prep.reference_bytes, "reply_bytes": prep.reply_bytes,
-        "library": prep.codec.library if prep.codec else "",
-        "version": prep.codec.version if prep.codec else "",
-    }
 
 
 def _codec_info(codec: Any) -> dict[str, Any]:
