@@ -27,9 +27,9 @@ from IPython.display import Image, Markdown, display
 from serbench.report import load_run
 from serbench.report.analysis import tail_ratios
 from serbench.report.charts import tail_chart
-from serbench.report.markdown import table
+from serbench.report.markdown import table_markdown
+from serbench.report.report_tables import Table, best_overview, overview
 from serbench.report.style import chart_style, codec_colours, png_bytes
-from serbench.report.tables import Table, best_overview, overview
 
 
 def find_results() -> Path:
@@ -51,12 +51,13 @@ print(f"{run.environment.get('cpu_model')}, Python {run.environment.get('python'
 # ## The summary: the fastest codec per payload and measure
 #
 # Only codecs that give the payload back (exact or lossy) are ranked; the `null` codec (the
-# transport alone) never is. "≈" marks a difference from pickle that pyperf's t-test does not
-# call significant.
+# transport alone) never is. "≈" marks a ratio to pickle not shown to differ from 1 (its 95 %
+# interval includes 1; for results without intervals, a t-test on the values), and "tie" a
+# fastest codec the run cannot separate from the runner-up.
 
 # %%
-summary = best_overview(run)
-display(Markdown(table(summary)))
+fastest = best_overview(run)
+display(Markdown(table_markdown(fastest)))
 
 # %% [markdown]
 # ## A view the report does not draw: how heavy is each codec's tail?
@@ -66,11 +67,11 @@ display(Markdown(table(summary)))
 # near 1 means steady latency. Compare it with the `null` codec: the transport's own tail.
 
 # %%
-tails = sorted(tail_ratios(run), key=lambda t: (t.measure, t.payload, -t.ratio))
-display(Markdown(table(Table(
+tails = sorted(tail_ratios(run), key=lambda t: (t.measure, t.payload, -t.p99_over_p50))
+display(Markdown(table_markdown(Table(
     ("measure", "payload", "codec", "p50 (µs)", "p99 (µs)", "p99 / p50"),
     tuple((t.measure, t.payload, t.codec, f"{t.p50_s * 1e6:.1f}", f"{t.p99_s * 1e6:.1f}",
-           f"{t.ratio:.2f}") for t in tails)))))
+           f"{t.p99_over_p50:.2f}") for t in tails)))))
 
 # %%
 with chart_style():

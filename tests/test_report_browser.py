@@ -1,5 +1,6 @@
 """report.html in a real browser (Debian's headless chromium): every embedded chart decodes and
-the page renders. Skipped when chromium is missing, unless SERBENCH_REQUIRE_BROWSER=1 (CI)."""
+the page renders, for the format-1 fixture and a format-2 run with a suspect banner. Skipped when
+chromium is missing, unless SERBENCH_REQUIRE_BROWSER=1 (CI)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_report import write_v2_run
 
 from serbench.report import build_report
 
@@ -54,26 +56,49 @@ def run_browser(browser: str, profile: Path, *args: str) -> subprocess.Completed
     return proc
 
 
-def test_every_chart_decodes_in_the_browser(browser: str, report: Path, tmp_path: Path) -> None:
+def rendered_dom(browser: str, report: Path, profile: Path) -> str:
+    """The page's DOM after load, with each image's decoded width in `data-decoded`."""
     html = report.read_text(encoding="utf-8")
     probe = report.with_name("probe.html")
     probe.write_text(html.replace("</body>", PROBE + "\n</body>"), encoding="utf-8")
-    proc = run_browser(browser, tmp_path / "profile", "--virtual-time-budget=10000",
-                       "--dump-dom", probe.as_uri())
-    dom = proc.stdout
+    return run_browser(browser, profile, "--virtual-time-budget=10000", "--dump-dom",
+                       probe.as_uri()).stdout
+
+
+def decoded_widths(dom: str) -> list[int]:
+    match = re.search(r'data-decoded="([^"]*)"', dom)
+    assert match, "the page's load event never fired"
+    return [int(w) for w in match.group(1).split(",")]
+
+
+@pytest.mark.slow
+def test_every_chart_decodes_in_the_browser(browser: str, report: Path, tmp_path: Path) -> None:
+    dom = rendered_dom(browser, report, tmp_path / "profile")
     charts = len(list((report.parent / "charts").glob("*.png")))
     assert charts == 8
     assert dom.count("<img ") == charts
     assert dom.count("<figure ") == charts
-    match = re.search(r'data-decoded="([^"]*)"', dom)
-    assert match, "the page's load event never fired"
-    widths = [int(w) for w in match.group(1).split(",")]
+    widths = decoded_widths(dom)
     assert len(widths) == charts and all(w >= 600 for w in widths), widths
     for heading in ("Environment", "How to read this", "Summary per payload", "Charts",
                     "Skipped and failed cells"):
         assert f">{heading}</h2>" in dom
+    assert 'class="warning"' not in dom
 
 
+@pytest.mark.slow
+def test_a_suspect_format2_run_shows_its_banner(browser: str, tmp_path: Path) -> None:
+    results = write_v2_run(tmp_path / "v2")
+    report = build_report(results)[0]
+    dom = rendered_dom(browser, report, tmp_path / "profile")
+    assert '<div class="warning" id="suspect">' in dom
+    assert dom.index('class="warning"') < dom.index("<h2")
+    widths = decoded_widths(dom)
+    assert len(widths) == len(list((results / "charts").glob("*.png")))  # the drift chart too
+    assert all(w >= 600 for w in widths), widths
+
+
+@pytest.mark.slow
 def test_the_page_renders_non_blank(browser: str, report: Path, tmp_path: Path) -> None:
     import matplotlib.image
 

@@ -1,8 +1,9 @@
-"""The data behind every chart and table, as plain records (tested without drawing anything).
+"""The data behind every chart, as plain records (tested without drawing anything).
 
 Rules every function keeps: a codec is ranked only on payloads it round-trips (`exact` or
 `lossy`) and only on cells that were measured; the transport-only `null` codec is a floor,
-never a contender; ratios are time ratios to the reference codec (below 1.0: faster).
+never a contender; ratios are time ratios to the reference codec (below 1.0: faster), with the
+run's 95 % interval when it has one; a cell the run flagged as suspect says so in its record.
 """
 
 from __future__ import annotations
@@ -10,8 +11,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from serbench.report.data import PERCENTILE_KEYS, TRANSPORT_FLOOR, Cell, Run
-from serbench.report.significance import Ratio, ratio
+from serbench.report.data import CellResult, Run
+from serbench.report.significance import Ratio, reference_ratio
+from serbench.report.transport_cost import floor_points, round_trip_cost
+from serbench.vocabulary import (
+    FAILED,
+    LOSSY,
+    OK,
+    P999_MIN_SAMPLES,
+    PERCENTILE_KEYS,
+    TIMED_CLASSES,
+)
 
 PERCENTILE_LABELS = {"p50_s": "p50", "p90_s": "p90", "p99_s": "p99", "p999_s": "p99.9",
                      "max_s": "max"}
@@ -19,15 +29,15 @@ PERCENTILE_LABELS = {"p50_s": "p50", "p90_s": "p90", "p99_s": "p99", "p999_s": "
 MIN_SWEEP_SIZES = 3
 
 
-def short_reason(cell: Cell | None) -> str:
+def short_reason(cell: CellResult | None) -> str:
     """One word for why a cell has no figure: the fidelity class, `failed` or `not run`."""
     if cell is None:
         return "not run"
-    if cell.status == "failed":
-        return "failed"
-    if cell.fidelity and cell.fidelity not in ("exact", "lossy"):
+    if cell.status == FAILED:
+        return FAILED
+    if cell.fidelity and cell.fidelity not in TIMED_CLASSES:
         return cell.fidelity
-    return cell.status if cell.status != "ok" else ""
+    return cell.status if cell.status != OK else ""
 
 
 # -- 1. ratios to the reference ---------------------------------------------------------------
@@ -43,46 +53,65 @@ class RatioPoint:
     ratio: Ratio | None
     #: Why there is no ratio (unsupported, wrong, failed, no reference figure), else "".
     reason: str = ""
+    #: Why the run flagged the cell as suspect, else "".
+    suspect: str = ""
 
 
 def reference_ratios(run: Run, scenario: str = "roundtrip") -> list[RatioPoint]:
     """Every codec (the null floor included) relative to the reference, per payload/measure."""
-    reference = run.reference
     points = []
     for measure in run.measures:
         if measure.split("/")[0] != scenario:
             continue
         for payload in run.payloads:
-            base = run.cell(reference, measure, payload) if reference else None
             for codec in run.codecs:
                 cell = run.cell(codec, measure, payload)
                 if cell is None:
                     continue
-                points.append(_point(cell, base, reference))
+                points.append(ratio_point(run, cell))
     return points
 
 
-def _point(cell: Cell, base: Cell | None, reference: str | None) -> RatioPoint:
+def ratio_point(run: Run, cell: CellResult) -> RatioPoint:
+    """One cell relative to the reference codec's cell of its comparison group."""
+    reference = run.reference
+    base = run.cell(reference, cell.measure, cell.payload) if reference else None
     if not cell.rankable:
         return RatioPoint(cell.codec, cell.payload, cell.measure, cell.fidelity, None,
-                          short_reason(cell))
+                          short_reason(cell), cell.suspect)
     if base is None or not base.rankable:
         why = f"no {reference} figure" if reference else "no reference codec in the run"
-        return RatioPoint(cell.codec, cell.payload, cell.measure, cell.fidelity, None, why)
-    return RatioPoint(cell.codec, cell.payload, cell.measure, cell.fidelity, ratio(base, cell))
+        return RatioPoint(cell.codec, cell.payload, cell.measure, cell.fidelity, None, why,
+                          cell.suspect)
+    return RatioPoint(cell.codec, cell.payload, cell.measure, cell.fidelity,
+                      reference_ratio(cell, base, run.has_intervals), "", cell.suspect)
 
 
 # -- 2. latency percentiles -------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LatencyProfile:
-    """Pooled per-request round-trip latency percentiles (seconds) of one cell."""
+    """Pooled per-request round-trip latency percentiles (seconds) of one cell.
+
+    p99.9 needs `P999_MIN_SAMPLES` requests to be read from the data rather than from the few
+    largest; below that it is shown with its interval, or flagged when it has none.
+    """
 
     codec: str
     payload: str
     measure: str
     fidelity: str
     percentiles: tuple[tuple[str, float], ...]
+    samples: int | None = None
+    p999_low: float | None = None
+    p999_high: float | None = None
+    suspect: str = ""
+
+    @property
+    def p999_flagged(self) -> bool:
+        """p99.9 comes from too few samples and has no interval to show how loose it is."""
+        return (self.samples is None or self.samples < P999_MIN_SAMPLES) and (
+            self.p999_low is None or self.p999_high is None)
 
 
 def latency_profiles(run: Run) -> list[LatencyProfile]:
@@ -98,7 +127,8 @@ def latency_profiles(run: Run) -> list[LatencyProfile]:
                           if (v := getattr(cell, k)) is not None)
             if pairs:
                 out.append(LatencyProfile(cell.codec, cell.payload, measure, cell.fidelity,
-                                          pairs))
+                                          pairs, cell.samples, cell.p999_lo_s, cell.p999_hi_s,
+                                          cell.suspect))
     return out
 
 
@@ -114,11 +144,12 @@ class Throughput:
     fidelity: str
     msgs_per_s: float
     mb_per_s: float | None
+    suspect: str = ""
 
 
 def throughputs(run: Run) -> list[Throughput]:
     """Every rankable stream cell (the null floor too)."""
-    return [Throughput(c.codec, c.payload, m, c.fidelity, c.msgs_per_s, c.mb_per_s)
+    return [Throughput(c.codec, c.payload, m, c.fidelity, c.msgs_per_s, c.mb_per_s, c.suspect)
             for m in run.measures if m.startswith("stream/")
             for c in run.cells_for(m) if c.rankable and c.msgs_per_s is not None]
 
@@ -141,14 +172,15 @@ def sizes(run: Run) -> list[Size]:
     out = []
     for codec in run.ranked_codecs:
         for payload in run.payloads:
-            cell = _rankable_pair(run, codec, payload)
+            cell = rankable_pair(run, codec, payload)
             if cell is not None and cell.encoded_bytes is not None:
                 out.append(Size(codec, payload, cell.fidelity, cell.encoded_bytes,
                                 cell.zlib_bytes))
     return out
 
 
-def _rankable_pair(run: Run, codec: str, payload: str) -> Cell | None:
+def rankable_pair(run: Run, codec: str, payload: str) -> CellResult | None:
+    """The first measured, rankable cell of codec x payload (sizes are per pair)."""
     for measure in run.measures:
         cell = run.cell(codec, measure, payload)
         if cell is not None and cell.rankable:
@@ -164,10 +196,12 @@ class TimeSplit:
 
     Codec work is `2 x (encode + decode)` from the in-process figures: the client encodes the
     request and decodes the reply, the server decodes the request and encodes the reply.
-    Transport is the `null` codec's round trip of the same payload over the same transport (it
-    ships pickle's bytes, pre-encoded). The remainder is the measured round trip minus both; it
-    is negative when the parts overlap or the in-process figures overstate the work in a warm
-    round-trip loop, and is shown as it is.
+    Transport is the `null` codec's round trip over the same transport at this codec's own
+    frame sizes (request and reply), measured when a null cell has that size, else read off
+    the null cells of the run across payloads (`transport_cost`; `transport_how` says which).
+    The remainder is the measured round trip minus both; it is negative when the parts overlap
+    or the in-process figures overstate the work in a warm round-trip loop, and is shown as it
+    is.
     """
 
     codec: str
@@ -178,6 +212,11 @@ class TimeSplit:
     encode_s: float
     decode_s: float
     transport_s: float
+    #: `measured`, `interpolated`, `clamped` or `extrapolated` (see `transport_cost`).
+    transport_how: str = ""
+    request_bytes: int | None = None
+    reply_bytes: int | None = None
+    suspect: str = ""
 
     @property
     def codec_s(self) -> float:
@@ -196,15 +235,15 @@ class TimeSplit:
 
 
 def time_splits(run: Run) -> list[TimeSplit]:
-    """Every rankable codec x payload x transport with a round trip, encode, decode and a
-    `null` round trip of the same payload and transport."""
+    """Every rankable codec x payload x transport with a round trip (of known encoded size),
+    an encode and a decode, when the run has null round trips over that transport."""
     out = []
     for transport in run.transports("roundtrip"):
         measure = f"roundtrip/{transport}"
+        points = floor_points(run, measure)
+        if not points:
+            continue
         for payload in run.payloads:
-            floor = run.cell(TRANSPORT_FLOOR, measure, payload)
-            if floor is None or not floor.timed:
-                continue
             for codec in run.ranked_codecs:
                 trip = run.cell(codec, measure, payload)
                 enc = run.cell(codec, "encode", payload)
@@ -212,10 +251,16 @@ def time_splits(run: Run) -> list[TimeSplit]:
                 if trip is None or enc is None or dec is None or not (
                         trip.rankable and enc.rankable and dec.rankable):
                     continue
+                cost = (round_trip_cost(points, trip.encoded_bytes, trip.reply_bytes)
+                        if trip.encoded_bytes else None)
+                if cost is None:
+                    continue
                 assert trip.mean_s and enc.mean_s is not None and dec.mean_s is not None
-                assert floor.mean_s is not None
+                suspect = "; ".join(c.suspect for c in (trip, enc, dec) if c.suspect)
                 out.append(TimeSplit(codec, payload, transport, trip.fidelity, trip.mean_s,
-                                     enc.mean_s, dec.mean_s, floor.mean_s))
+                                     enc.mean_s, dec.mean_s, cost.seconds, cost.how,
+                                     trip.encoded_bytes, trip.reply_bytes or trip.encoded_bytes,
+                                     suspect))
     return out
 
 
@@ -231,6 +276,8 @@ class Heatmap:
     ratios: tuple[tuple[Ratio | None, ...], ...]
     #: Per cell: "" (measured), "lossy", or why there is no figure.
     notes: tuple[tuple[str, ...], ...]
+    #: Per cell: whether the run flagged it as suspect.
+    suspect: tuple[tuple[bool, ...], ...] = ()
 
 
 def primary_measure(run: Run) -> str | None:
@@ -250,21 +297,23 @@ def heatmap(run: Run, measure: str | None = None) -> Heatmap | None:
     by_key = {(p.codec, p.payload): p for p in reference_ratios(run, measure.split("/")[0])
               if p.measure == measure}
     codecs = run.ranked_codecs
-    rows, notes = [], []
+    rows, notes, flags = [], [], []
     for codec in codecs:
-        row, note = [], []
+        row, note, flag = [], [], []
         for payload in run.payloads:
             point = by_key.get((codec, payload))
             row.append(point.ratio if point else None)
+            flag.append(bool(point and point.suspect))
             if point is None:
                 note.append("not run")
             elif point.ratio is None:
                 note.append(point.reason)
             else:
-                note.append("lossy" if point.fidelity == "lossy" else "")
+                note.append(LOSSY if point.fidelity == LOSSY else "")
         rows.append(tuple(row))
         notes.append(tuple(note))
-    return Heatmap(measure, codecs, run.payloads, tuple(rows), tuple(notes))
+        flags.append(tuple(flag))
+    return Heatmap(measure, codecs, run.payloads, tuple(rows), tuple(notes), tuple(flags))
 
 
 # -- 7. fidelity ------------------------------------------------------------------------------
@@ -302,6 +351,8 @@ class SweepSeries:
     codec: str
     measure: str
     points: tuple[tuple[int, float], ...]
+    #: Per point: whether the run flagged the cell as suspect.
+    suspect: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,132 +380,17 @@ def size_sweeps(run: Run) -> list[Sweep]:
         series = []
         for measure in run.measures:
             for codec in run.codecs:
-                points = tuple((c.reference_bytes, c.mean_s) for label in labels
-                               if (c := run.cell(codec, measure, label)) is not None
-                               and c.rankable and c.reference_bytes and c.mean_s)
-                if len(points) >= 2:
-                    series.append(SweepSeries(codec, measure, points))
+                cells = [c for label in labels
+                         if (c := run.cell(codec, measure, label)) is not None
+                         and c.rankable and c.reference_bytes and c.mean_s]
+                if len(cells) >= 2:
+                    series.append(SweepSeries(
+                        codec, measure,
+                        tuple((c.reference_bytes or 0, c.mean_s or 0.0) for c in cells),
+                        tuple(bool(c.suspect) for c in cells)))
         if series:
             sweeps.append(Sweep(name, labels, tuple(series)))
     return sweeps
-
-
-# -- summary tables ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SummaryEntry:
-    """One codec's figure for one measure of a payload."""
-
-    cell: Cell | None
-    ratio: Ratio | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Best:
-    """The fastest rankable codec of one measure on one payload."""
-
-    measure: str
-    codec: str
-    mean_s: float
-    ratio: Ratio | None
-
-
-@dataclass(frozen=True)
-class PayloadSummary:
-    """A payload's table: per codec, per measure, the ratio to the reference, and the best."""
-
-    payload: str
-    measures: tuple[str, ...]
-    codecs: tuple[str, ...]
-    fidelity: tuple[str, ...]
-    entries: tuple[tuple[SummaryEntry, ...], ...]
-    best: tuple[Best, ...]
-    encoded_bytes: tuple[int | None, ...]
-
-
-def summarize(run: Run) -> list[PayloadSummary]:
-    """One summary per payload (the null floor is listed, never best)."""
-    out = []
-    for payload in run.payloads:
-        measures = tuple(m for m in run.measures
-                         if any(run.cell(c, m, payload) for c in run.codecs))
-        codecs = tuple(c for c in run.codecs if run.payload_cell(c, payload) is not None)
-        entries, fidelity, encoded = [], [], []
-        for codec in codecs:
-            row = []
-            for measure in measures:
-                cell = run.cell(codec, measure, payload)
-                base = run.cell(run.reference, measure, payload) if run.reference else None
-                point = _point(cell, base, run.reference) if cell else None
-                row.append(SummaryEntry(cell, point.ratio if point else None,
-                                        point.reason if point else "not run"))
-            entries.append(tuple(row))
-            any_cell = run.payload_cell(codec, payload)
-            fidelity.append(any_cell.fidelity if any_cell else "")
-            ranked = _rankable_pair(run, codec, payload)
-            encoded.append(ranked.encoded_bytes if ranked else None)
-        best = []
-        for j, measure in enumerate(measures):
-            contenders = [(e.cell.mean_s, codec, e.ratio) for codec, row in zip(codecs, entries,
-                                                                                strict=True)
-                          if codec != TRANSPORT_FLOOR and (e := row[j]).cell is not None
-                          and e.cell.rankable and e.cell.mean_s is not None]
-            if contenders:
-                mean_s, codec, r = min(contenders, key=lambda t: (t[0], t[1]))
-                best.append(Best(measure, codec, mean_s, r))
-        out.append(PayloadSummary(payload, measures, codecs, tuple(fidelity), tuple(entries),
-                                  tuple(best), tuple(encoded)))
-    return out
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Skipped or failed cells of one codec x payload that share a reason."""
-
-    codec: str
-    payload: str
-    status: str
-    measures: tuple[str, ...]
-    reason: str
-
-
-def problems(run: Run) -> list[Problem]:
-    """Skipped and failed cells, grouped by codec, payload, status and reason."""
-    groups: dict[tuple[str, str, str, str], list[str]] = {}
-    for cell in run.cells:
-        if cell.status != "ok":
-            groups.setdefault((cell.codec, cell.payload, cell.status, cell.reason),
-                              []).append(cell.measure)
-    order = {c: i for i, c in enumerate(run.codecs)}
-    porder = {p: i for i, p in enumerate(run.payloads)}
-    keys = sorted(groups, key=lambda k: (k[2] != "failed", order[k[0]], porder[k[1]], k[3]))
-    return [Problem(k[0], k[1], k[2], tuple(groups[k]), k[3]) for k in keys]
-
-
-@dataclass(frozen=True)
-class CallPath:
-    """How a codec was called in the timed loops, as recorded by the run."""
-
-    codec: str
-    library: str
-    version: str
-    options: str
-    call_path: str
-
-
-def call_paths(run: Run) -> list[CallPath]:
-    """Each codec's timed call path from environment.json (codecs the run could build)."""
-    info = run.environment.get("codecs")
-    info = info if isinstance(info, dict) else {}
-    out = []
-    for codec in run.codecs:
-        entry = info.get(codec)
-        if isinstance(entry, dict):
-            out.append(CallPath(codec, str(entry.get("library", "")),
-                                str(entry.get("version", "")), str(entry.get("options", "")),
-                                str(entry.get("call_path", ""))))
-    return out
 
 
 # -- beyond the report (notebooks) -------------------------------------------------------------
@@ -470,7 +406,7 @@ class Tail:
     p99_s: float
 
     @property
-    def ratio(self) -> float:
+    def p99_over_p50(self) -> float:
         """p99 / p50."""
         return self.p99_s / self.p50_s
 

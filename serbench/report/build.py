@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serbench.report.charts import render_charts
+from serbench.report.chart_files import render_charts
 from serbench.report.data import load_run
 from serbench.report.html import render_html
 from serbench.report.markdown import render_markdown

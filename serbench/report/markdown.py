@@ -1,77 +1,58 @@
-"""report.md: the same tables and charts as report.html, for a README or a pull request; charts
-are linked as PNG files relative to the Markdown file."""
+"""report.md: the same content as report.html, for a README or a pull request; charts are linked
+as PNG files relative to the Markdown file, tables drawn by `serbench.tables.markdown_table`."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from serbench.report import analysis
-from serbench.report import text as fmt
-from serbench.report.charts import ChartFile
+from serbench.report.chart_files import ChartFile
+from serbench.report.content import report_content
 from serbench.report.data import Run
-from serbench.report.tables import (
-    Table,
-    best_table,
-    call_path_table,
-    environment_table,
-    overview,
-    payload_table,
-    problem_table,
-)
+from serbench.report.report_tables import Table
+from serbench.tables import markdown_table, markdown_text
 
 
 def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:
     """The report as GitHub-flavoured Markdown; chart links are relative to `md_dir`."""
-    env = run.environment
-    lines = [
-        "# serbench report",
-        "",
-        f"Run started {env.get('start', '?')} on {env.get('cpu_model', 'an unknown machine')}. "
-        f"{overview(run)}",
-        "",
-        "## Environment",
-        "",
-        table(environment_table(run)),
-        "",
-        "## How to read this",
-        "",
-    ]
-    for paragraph in fmt.how_to_read(run):
+    content = report_content(run, charts)
+    lines = [f"# {content.title}", ""]
+    if content.warnings:
+        headline, *details = content.warnings
+        lines += [f"> **{markdown_text(headline)}**",
+                  *(f"> - {markdown_text(d)}" for d in details), ""]
+    lines += [content.intro, "", "## Environment", "", table_markdown(content.environment), "",
+              "## How to read this", ""]
+    for paragraph in content.how_to_read:
         lines += [paragraph, ""]
-    lines += ["### Caveats", ""]
-    lines += [f"- {c}" for c in fmt.caveats(run)]
-    lines += ["", "## Summary per payload", ""]
-    for summary in analysis.summarize(run):
-        lines += [f"### {summary.payload}", "", table(best_table(summary, run.reference)), "",
-                  f"Every codec on this payload: mean time · ratio to "
-                  f"{run.reference or 'the reference'} (bold: fastest).", "",
-                  table(payload_table(summary, run.reference)), ""]
+    lines += ["### Caveats", "", *(f"- {c}" for c in content.caveats), "",
+              "## Summary per payload", ""]
+    for section in content.payloads:
+        lines += [f"### {markdown_text(section.payload)}", "", table_markdown(section.best), "",
+                  section.every_codec_note, "", table_markdown(section.every_codec), ""]
+        if section.percentiles is not None:
+            lines += ["Round-trip latency per request, pooled over every worker process:", "",
+                      table_markdown(section.percentiles), ""]
+            if section.percentile_note:
+                lines += [section.percentile_note, ""]
     lines += ["## Charts", ""]
-    if not charts:
+    if not content.charts:
         lines += ["This run has nothing to chart.", ""]
-    for chart in charts:
+    for chart in content.charts:
         link = Path(os.path.relpath(chart.png, md_dir)).as_posix()
         svg = Path(os.path.relpath(chart.svg, md_dir)).as_posix()
         lines += [f"### {chart.title}", "", f"![{chart.title}]({link})", "",
                   f"{chart.caption} ([SVG]({svg}))", ""]
-    lines += ["## Codecs: the timed call paths", "", table(call_path_table(run)), "",
+    lines += ["## Codecs: the timed call paths", "", table_markdown(content.call_paths), "",
               "## Skipped and failed cells", ""]
-    problems = problem_table(run)
-    lines += [table(problems) if problems.rows else "None: every cell was measured.", ""]
+    problems = content.problems
+    lines += [table_markdown(problems) if problems.rows else "None: every cell was measured.",
+              ""]
     return "\n".join(lines)
 
 
-def table(data: Table) -> str:
-    """A Markdown table; bold cells are wrapped in `**`."""
-    out = ["| " + " | ".join(_cell(h) for h in data.header) + " |",
-           "|" + "|".join("---" for _ in data.header) + "|"]
-    for i, row in enumerate(data.rows):
-        cells = [f"**{_cell(v)}**" if (i, j) in data.bold and v else _cell(v)
-                 for j, v in enumerate(row)]
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+def table_markdown(data: Table) -> str:
+    """A `Table` in Markdown; bold cells are wrapped in `**`."""
+    rows = [[f"**{v}**" if (i, j) in data.bold and v else v for j, v in enumerate(row)]
+            for i, row in enumerate(data.rows)]
+    return markdown_table(data.header, rows)

@@ -15,10 +15,11 @@ from typing import Any, cast
 
 from serbench.report.text import TIMES
 from serbench.results import atomic_write
+from serbench.vocabulary import FLOOR_CODEC, REFERENCE_CODEC
 
 #: Built-in codecs keep their colour from run to run.
 FIXED_COLOURS = {
-    "pickle": "#3b3b3b",
+    REFERENCE_CODEC: "#3b3b3b",
     "pickle-oob": "#8c564b",
     "cloudpickle": "#e377c2",
     "msgpack": "#1f77b4",
@@ -29,7 +30,7 @@ FIXED_COLOURS = {
     "msgspec-json": "#bcbd22",
     "pickle+zstd": "#9467bd",
     "msgpack+lz4": "#aec7e8",
-    "null": "#b5b5b5",
+    FLOOR_CODEC: "#b5b5b5",
 }
 #: Other codecs (third-party, compressed variants) take these in name order.
 EXTRA_COLOURS = ("#d62728", "#c5b0d5", "#ffbb78", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5",

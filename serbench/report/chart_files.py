@@ -1,0 +1,131 @@
+"""The report's chart files: every chart in report order with its title and caption, drawn
+and saved as byte-stable PNG and SVG under `charts/`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from serbench.report import analysis, trust
+from serbench.report.chart_parts import Colours
+from serbench.report.charts import (
+    drift_chart,
+    fidelity_chart,
+    heatmap_chart,
+    percentile_chart,
+    roundtrip_ratio_chart,
+    size_chart,
+    sweep_chart,
+    throughput_chart,
+    time_split_chart,
+)
+from serbench.report.data import Run
+from serbench.report.style import chart_style, codec_colours, save
+from serbench.report.text import LEVEL, SUSPECT_MARK, TIMES
+from serbench.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
+
+ChartFunc = Callable[[Run, Colours], Any]
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    """One chart on disk."""
+
+    slug: str
+    title: str
+    caption: str
+    png: Path
+    svg: Path
+
+
+def _ratio_caption(run: Run) -> str:
+    whiskers = (f"error bars are the run's {LEVEL} intervals (per-round paired ratios, the worker "
+                "process as the unit); hatched bars' intervals include 1 (not shown to differ "
+                f"from {REFERENCE_CODEC})" if run.has_intervals else
+                "no error bars: this run (results format 1) has no intervals; hatched bars are "
+                f"not significantly different from {REFERENCE_CODEC} by the t-test on values")
+    flagged = (f"; {SUSPECT_MARK} a cell the run flagged as suspect" if trust.is_suspect(run)
+               else "")
+    return (f"Round-trip time of each codec relative to {REFERENCE_CODEC}'s, per payload and "
+            f"transport; {whiskers}; {TIMES} marks a codec that does not round-trip the payload"
+            f"{flagged}. The grey {FLOOR_CODEC} bars are the transport alone "
+            f"({REFERENCE_CODEC}'s bytes, nothing encoded): the floor.")
+
+
+def _heatmap_caption(run: Run) -> str:
+    interval = (f", with its {LEVEL} interval in brackets" if run.has_intervals
+                else " (no intervals: results format 1)")
+    flagged = "; cells outlined in red are suspect" if trust.is_suspect(run) else ""
+    return (f"Round-trip time relative to {REFERENCE_CODEC} for every codec and payload"
+            f"{interval}; grey cells have no figure and say why{flagged}.")
+
+
+#: slug, title, caption (text, or made from the run), function, in report order.
+CHARTS: tuple[tuple[str, str, str | Callable[[Run], str], ChartFunc], ...] = (
+    ("roundtrip-ratio", f"Round trip relative to {REFERENCE_CODEC}", _ratio_caption,
+     roundtrip_ratio_chart),
+    ("latency-percentiles", "Latency percentiles",
+     "p50, p90, p99, p99.9 and max of per-request round-trip latency, pooled over every "
+     f"worker process (log scale). The dotted line is the {FLOOR_CODEC} codec: the transport "
+     f"alone. p99.9 carries its {LEVEL} interval when the run has one; a hollow p99.9 comes "
+     f"from fewer than {P999_MIN_SAMPLES:,} requests without one: little more than the few "
+     "largest.", percentile_chart),
+    ("throughput", "Streaming throughput",
+     "Messages per second and bytes per second on the wire (each codec's own encoded size) "
+     "when frames are sent back to back.", throughput_chart),
+    ("sizes", "Encoded and compressed size",
+     "Bytes of one encoded message, and after zlib at its default level.", size_chart),
+    ("time-split", "Where the time goes",
+     "Each round trip split into codec work (two encodes and two decodes, from the in-process "
+     f"figures), transport (the {FLOOR_CODEC} codec's round trip at this codec's own request "
+     f"and reply sizes: measured where a {FLOOR_CODEC} cell has that size, otherwise "
+     f"interpolated log-log between the {FLOOR_CODEC} cells of the run's payloads, clamped "
+     "below the smallest and extrapolated above the largest; each bar says which) and the "
+     "remainder. A negative remainder means the parts overlap or the in-process figures "
+     "overstate the work; it is shown, not hidden.", time_split_chart),
+    ("heatmap", f"Codec {TIMES} payload heat map", _heatmap_caption, heatmap_chart),
+    ("fidelity", "Fidelity matrix",
+     "Whether each codec gives each payload back: exact, lossy (equal after a documented "
+     "normalisation), unsupported or wrong. Only exact and lossy cells are timed.",
+     fidelity_chart),
+    ("drift", "Drift across rounds",
+     f"The reference codec's ({REFERENCE_CODEC}'s) time in each round relative to round 1, "
+     "the geometric mean over its cells: how far the machine moved while the run measured. "
+     "Ratios pair codecs within a round, so a steady drift cancels out of them; absolute "
+     "times do not.", drift_chart),
+)
+
+
+def figures(run: Run) -> list[tuple[str, str, str, Any]]:
+    """(slug, title, caption, figure) of every chart the run has data for, in report order."""
+    colours = codec_colours(run.codecs)
+    out = []
+    for slug, title, caption, func in CHARTS:
+        fig = func(run, colours)
+        if fig is not None:
+            out.append((slug, title, caption if isinstance(caption, str) else caption(run),
+                        fig))
+    for sweep in analysis.size_sweeps(run):
+        out.append((f"size-sweep-{_slug(sweep.name)}", f"Size sweep: {sweep.name}",
+                    f"Mean time per call against the size of the {sweep.name} payload "
+                    f"({', '.join(sweep.payloads)}), log-log, one line per codec.",
+                    sweep_chart(run, colours, sweep)))
+    return out
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
+
+
+def render_charts(run: Run, charts_dir: Path) -> list[ChartFile]:
+    """Draw and save every chart as PNG and SVG under `charts_dir`."""
+    out = []
+    with chart_style():
+        for slug, title, caption, fig in figures(run):
+            png, svg = charts_dir / f"{slug}.png", charts_dir / f"{slug}.svg"
+            save(fig, png, svg)
+            fig.clear()
+            out.append(ChartFile(slug, title, caption, png, svg))
+    return out
