@@ -21,6 +21,7 @@ from serbench.cli.list_cmd import add_list_command
 from serbench.cli.report import add_report_command
 from serbench.cli.run import add_run_command
 from serbench.cli.serve import add_serve_command
+from serbench.cli.variance import add_variance_command
 from serbench.cli.verify import add_verify_command
 from serbench.errors import UserError
 
@@ -38,6 +39,7 @@ COMMANDS: list[Register] = [
     add_compare_command,
     add_serve_command,
     add_harness_command,
+    add_variance_command,
 ]
 
 

@@ -233,7 +233,9 @@ class _Run:
                                                           self.plan.rounds.min_rounds),
                                  self.plan.matrix.pin, self.plan.matrix.gc, number, output,
                                  samples_dir)
+            started = self.plan.clock()
             error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
+            worker_s = self.plan.clock() - started
             if error:
                 row.update(status=FAILED, detail=f"round {number}: {error}")
                 return False
@@ -248,7 +250,10 @@ class _Run:
                     extra.update({f"serbench_{k}_s": v
                                   for k, v in latency_percentiles(pooled).items()},
                                  serbench_samples=int(pooled.size))
-            bench = self.store.add_run(cell.codec, output, extra)
+            # The worker's whole wall time (start, set-up, warm-ups, values): what a process
+            # costs, for `serbench variance` (Kalibera & Jones's cost of a repetition).
+            bench = self.store.add_run(cell.codec, output, extra,
+                                       {"serbench_worker_s": round(worker_s, 6)})
             record.rounds = process_means(bench)
             self._refresh(record, bench, pooled)
             self._write_rows()  # intervals and ranks follow at the end of the round

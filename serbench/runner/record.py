@@ -66,11 +66,14 @@ class ResultsStore:
         """One benchmark with every run recorded so far, or None."""
         return self.load(codec).get(name)
 
-    def add_run(self, codec: str, worker_output: Path, extra: dict[str, Any]) -> Any:
-        """Merge the one run a worker wrote into the codec's suite, set `extra` metadata on
-        the benchmark; returns the benchmark with all its runs."""
+    def add_run(self, codec: str, worker_output: Path, extra: dict[str, Any],
+                run_extra: dict[str, Any] | None = None) -> Any:
+        """Merge the one run a worker wrote into the codec's suite, with `run_extra` metadata
+        on that run and `extra` on the whole benchmark; returns the benchmark."""
         suite = results.load_suite(worker_output)
         new = suite.get_benchmarks()[0]
+        if run_extra:
+            new.update_metadata(run_extra)
         benches = self.load(codec)
         name = new.get_name()
         if name in benches:
