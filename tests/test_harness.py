@@ -1,21 +1,32 @@
-"""`serbench harness` at its quick setting: the pairs, files and ratios it writes (structure only:
-the figures themselves are the benchmark's business, not a unit test's)."""
+"""`serbench harness`: the floor table, the pairs, the ratio arithmetic, and (slow) a quick run
+of a narrowed harness: the files and tables it writes (the figures themselves are the
+benchmark's business, not a unit test's)."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import math
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyperf
 import pytest
 
+from serbench.codecs import CodecUnavailable, codec_entries, get_codec, joined
+from serbench.errors import UserError
+from serbench.harness.floors import FLOORS, check_floor, floor_encoding
 from serbench.harness.frames import bytes_with_pickle_size, frame_1m, frame_64
-from serbench.harness.run import build_pairs, load_config
+from serbench.harness.run import build_pairs, floor_codecs, judge, load_config
 from serbench.harness.wallclock import split
 from serbench.matrix import builtin_matrix_path
+from serbench.payloads import make_payload
+
+BUILTIN = sorted(n for n, e in codec_entries().items() if e.distribution == "serbench")
 
 
 def test_frames_pickle_to_the_exact_sizes() -> None:
@@ -25,6 +36,71 @@ def test_frames_pickle_to_the_exact_sizes() -> None:
         bytes_with_pickle_size(3)
 
 
+def test_the_floor_table_has_a_row_for_every_builtin_codec_but_null() -> None:
+    assert set(FLOORS) == set(BUILTIN) - {"null"}
+    cfg = load_config(builtin_matrix_path("harness"))
+    assert cfg.codecs is None
+    assert set(floor_codecs(cfg)) == set(FLOORS)
+    assert cfg.codec_floor_payloads == ["small", "records:1000"]
+
+
+def _run_statement(namespace: dict[str, Any], statement: str) -> Any:
+    """Run a floor statement the way its timed loop would, keeping its last expression's value."""
+    *before, last = statement.split("; ")
+    exec("\n".join([*before, f"_result = {last}"]), namespace)
+    return namespace["_result"]
+
+
+@pytest.mark.parametrize("spec", ["small", "records:1000"])
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_each_floor_row_makes_and_reads_what_its_codec_does(name: str, spec: str) -> None:
+    try:
+        codec = get_codec(name)
+    except CodecUnavailable as exc:  # pragma: no cover - extras are installed in CI
+        pytest.skip(str(exc))
+    row = FLOORS[name]
+    obj = make_payload(spec).obj
+    data = floor_encoding(row, obj)
+    assert check_floor(row, codec, obj, spec) == len(joined(codec.encode(obj)))
+    # The timed encode statement yields the very bytes decode is timed on ...
+    namespace: dict[str, Any] = {"obj": obj}
+    exec("\n".join(row.setup_lines("encode")), namespace)
+    assert _run_statement(namespace, row.statement("encode")) == data
+    # ... and the timed decode statement reads them back as serbench's decoder does.
+    namespace = {"obj": obj}
+    exec("\n".join(row.setup_lines("decode")), namespace)
+    decoded = _run_statement(namespace, row.statement("decode"))
+    assert decoded == obj == codec.decode(memoryview(joined(codec.encode(obj))))
+
+
+def test_check_floor_refuses_a_row_that_drifted_from_its_codec() -> None:
+    obj = make_payload("small").obj
+    drifted = dataclasses.replace(FLOORS["json"],
+                                  decode_setup=("data = json.dumps(obj, indent=1).encode()",))
+    with pytest.raises(RuntimeError, match=re.escape("update serbench/harness/floors.py")):
+        check_floor(drifted, get_codec("json"), obj, "small")
+    # pickle-oob's frame wraps the library's bytes; plain pickle's must equal them.
+    with pytest.raises(RuntimeError, match="does not produce the bytes"):
+        check_floor(FLOORS["pickle"], get_codec("pickle-oob"), obj, "small")
+
+
+@pytest.mark.parametrize(("scenario", "floor", "mine", "ratio", "met"), [
+    ("encode", 100e-9, 104e-9, 1.04, True),
+    ("encode", 100e-9, 106e-9, 1.06, False),
+    ("decode", 100e-9, 96e-9, 0.96, True),
+    ("decode", 100e-9, 94e-9, 0.94, False),  # faster than the library call is a miss too
+    ("roundtrip", 10e-6, 10.4e-6, 1.04, True),
+    ("roundtrip", 10e-6, 12e-6, 1.2, False),
+    ("stream", 1e-3, 1.05e-3, 1 / 1.05, True),  # seconds per frame: throughput ratio 0.952
+    ("stream", 1e-3, 1.2e-3, 1 / 1.2, False),
+])
+def test_judge_computes_ratio_and_target_from_fixed_figures(
+        scenario: str, floor: float, mine: float, ratio: float, met: bool) -> None:
+    got_ratio, got_met = judge(scenario, floor, mine)
+    assert got_ratio == pytest.approx(ratio, rel=1e-12)
+    assert got_met is met
+
+
 def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
     cfg = load_config(builtin_matrix_path("harness"))
     pairs = build_pairs(cfg, quick=False)
@@ -32,7 +108,10 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
     assert len(names) == len(set(names))
     expected = {f"roundtrip/{t}/{s}B" for t in cfg.transports for s in cfg.roundtrip_frames}
     expected |= {f"stream/{t}/{s}B" for t in cfg.transports for s in cfg.stream_frames}
-    expected |= {"encode/records-1000", "decode/records-1000"}
+    labels = [make_payload(spec).label for spec in cfg.codec_floor_payloads]
+    assert labels == ["small-2", "records-1000"]
+    expected |= {f"{scenario}/{codec}/{label}" for codec in FLOORS for label in labels
+                 for scenario in ("encode", "decode")}
     assert set(names) == expected
     for pair in pairs:
         assert pair.name in pair.floor and pair.name in pair.serbench
@@ -40,28 +119,106 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
         for flag in ("-p", "-n", "-w", "--min-time"):
             assert pair.floor[pair.floor.index(flag) + 1] == pair.serbench[
                 pair.serbench.index(flag) + 1]
+        assert pair.serbench[pair.serbench.index("--codec") + 1] == pair.codec
+        if pair.scenario in ("encode", "decode"):
+            # The floor times the table's statement, never serbench's codec object.
+            row = FLOORS[pair.codec]
+            assert pair.floor[2:4] == ["pyperf", "timeit"]
+            assert pair.floor[-1] == pair.floor_call == row.statement(pair.scenario)
+            setup = [pair.floor[i + 1] for i, arg in enumerate(pair.floor) if arg == "-s"]
+            assert setup[-len(row.setup_lines(pair.scenario)) - 1 : -1] == row.setup_lines(
+                pair.scenario)
+            assert not any("serbench.codecs" in line or "get_codec" in line for line in setup)
+
+
+def test_config_errors_name_the_problem(tmp_path: Path) -> None:
+    base = builtin_matrix_path("harness").read_text(encoding="utf-8")
+    cases = {
+        "codecs = [\"pickle\", \"nope\"]\n": "codec 'nope' has no floor row",
+        "codec_floor_payload = \"records:1000\"\n": "unknown key(s) codec_floor_payload",
+    }
+    for extra, message in cases.items():
+        path = tmp_path / "h.toml"
+        path.write_text(extra + base, encoding="utf-8")
+        with pytest.raises(UserError, match=re.escape(message)):
+            load_config(path)
+    path.write_text(base.replace("processes = 2", "process = 2"), encoding="utf-8")
+    with pytest.raises(UserError, match=r"unknown key\(s\) in \[budget\]: process"):
+        load_config(path)
+
+
+#: A narrowed harness: two codecs, one transport, one frame size per socket scenario.
+NARROW = """
+rounds = 3
+roundtrip_frames = [64]
+stream_frames = [1048576]
+transports = ["uds"]
+codec_floor_payloads = ["small", "records:1000"]
+codecs = ["pickle", "msgpack"]
+memory_blob_bytes = 10000000
+[budget]
+processes = 1
+values = 2
+warmups = 1
+min_time = 0.01
+"""
+NARROW_PAIRS = 2 + 2 * 2 * 2  # roundtrip + stream; 2 codecs x 2 payloads x encode/decode
 
 
 @pytest.fixture(scope="module")
-def harness_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("harness") / "h"
-    proc = subprocess.run([sys.executable, "-m", "serbench", "harness", "--quick", "-o", str(out)],
-                          capture_output=True, text=True, timeout=600)
+def harness_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("harness")
+    config = root / "narrow.toml"
+    config.write_text(NARROW, encoding="utf-8")
+    out = root / "h"
+    proc = subprocess.run([sys.executable, "-m", "serbench", "harness", str(config), "--quick",
+                           "-o", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "| roundtrip/tcp/64B |" in proc.stdout
-    return out
+    return out, proc.stdout
 
 
-def test_harness_writes_both_sides_and_a_table(harness_dir: Path) -> None:
+@pytest.mark.slow
+def test_harness_lists_every_codec_pair_and_its_verdict(harness_run: tuple[Path, str]) -> None:
+    _, stdout = harness_run
+    assert "| roundtrip/uds/64B |" in stdout
+    for codec in ("pickle", "msgpack"):
+        for scenario in ("encode", "decode"):
+            for label in ("small-2", "records-1000"):
+                line = next(x for x in stdout.splitlines()
+                            if x.startswith(f"| {scenario}/{codec}/{label} |"))
+                assert line.endswith(("| yes |", "| NO |"))
+    assert "encode/decode pairs within 5% of `pyperf timeit`" in stdout
+    assert "- msgpack encode: `packer.pack(obj)`" in stdout
+
+
+@pytest.mark.slow
+def test_harness_writes_both_sides_and_a_consistent_table(
+        harness_run: tuple[Path, str]) -> None:
+    harness_dir, _ = harness_run
     raw = pyperf.BenchmarkSuite.load(str(harness_dir / "raw.json"))
     mine = pyperf.BenchmarkSuite.load(str(harness_dir / "serbench.json"))
     assert set(raw.get_benchmark_names()) == set(mine.get_benchmark_names())
+    assert len(raw.get_benchmark_names()) == NARROW_PAIRS
     with open(harness_dir / "harness.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["scenario"] for r in rows} == {"roundtrip", "stream", "encode", "decode", "memory"}
     for row in rows:
-        assert float(row["ratio"]) > 0
+        ratio, met = float(row["ratio"]), row["meets_target"] == "True"
         assert row["meets_target"] in ("True", "False")
+        if row["scenario"] in ("encode", "decode"):
+            # The ratio is the CSV's own two means, and the verdict follows from it.
+            figures = float(row["raw_mean_s"]), float(row["serbench_mean_s"])
+            assert math.isclose(ratio, figures[1] / figures[0], rel_tol=1e-9)
+            assert met == (abs(ratio - 1) <= 0.05)
+            assert row["floor_call"] == FLOORS[row["codec"]].statement(row["scenario"])
+        elif row["scenario"] == "stream":
+            figures = float(row["raw_mean_s"]), float(row["serbench_mean_s"])
+            assert math.isclose(ratio, figures[0] / figures[1], rel_tol=1e-9)
+            assert met == (ratio >= 0.9)
+        elif row["scenario"] == "roundtrip":
+            figures = float(row["raw_p50_s"]), float(row["serbench_p50_s"])
+            assert math.isclose(ratio, figures[1] / figures[0], rel_tol=1e-9)
+            assert met == (ratio <= 1.05)
     memory = next(r for r in rows if r["scenario"] == "memory")
     assert int(memory["client_peak_bytes"]) > int(memory["bytes"])
     assert int(memory["server_peak_bytes"]) > int(memory["bytes"])
@@ -69,7 +226,9 @@ def test_harness_writes_both_sides_and_a_table(harness_dir: Path) -> None:
     assert not list(harness_dir.glob(".*"))
 
 
-def test_pyperf_compare_to_lines_up_floor_and_serbench(harness_dir: Path) -> None:
+@pytest.mark.slow
+def test_pyperf_compare_to_lines_up_floor_and_serbench(harness_run: tuple[Path, str]) -> None:
+    harness_dir, _ = harness_run
     proc = subprocess.run([sys.executable, "-m", "pyperf", "compare_to",
                            str(harness_dir / "raw.json"), str(harness_dir / "serbench.json")],
                           capture_output=True, text=True, timeout=60)
@@ -77,9 +236,10 @@ def test_pyperf_compare_to_lines_up_floor_and_serbench(harness_dir: Path) -> Non
     assert "roundtrip/uds/64B" in proc.stdout or "not significant" in proc.stdout
 
 
-def test_wall_split_accounts_for_the_loops(harness_dir: Path) -> None:
-    s = split(harness_dir)
-    assert s.benchmarks == 2 * 8
+@pytest.mark.slow
+def test_wall_split_accounts_for_the_loops(harness_run: tuple[Path, str]) -> None:
+    s = split(harness_run[0])
+    assert s.benchmarks == 2 * NARROW_PAIRS
     assert s.values_s > 0 and s.warmups_s > 0
     assert 0 < s.values_s + s.warmups_s + s.calibration_s < s.wall_s
     assert 0 < s.overhead_share < 1

@@ -12,12 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from serbench.codecs.base import Codec, CodecUnavailable, Encoded, encoded_size, joined, parts
+from serbench.codecs.base import (
+    Codec,
+    CodecUnavailable,
+    Encoded,
+    dist_version,
+    encoded_size,
+    joined,
+    parts,
+    require,
+)
 from serbench.codecs.compression import COMPRESSORS, compressed
 from serbench.errors import UserError, unknown_name
 
+#: The entry-point group a plugin registers its codec factories in (`name = "module:factory"`).
 GROUP = "serbench.codecs"
 
+#: The public API: what a plugin author builds a codec with (`Codec`, `CodecUnavailable`,
+#: `require`, `dist_version`, the encoded-form helpers, `GROUP`) and the registry it joins.
 __all__ = [
     "GROUP",
     "Codec",
@@ -25,11 +37,15 @@ __all__ = [
     "CodecUnavailable",
     "Encoded",
     "available_codecs",
+    "check_names",
     "codec_entries",
+    "dist_version",
     "encoded_size",
     "get_codec",
     "joined",
+    "known_names",
     "parts",
+    "require",
 ]
 
 

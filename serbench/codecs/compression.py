@@ -1,7 +1,10 @@
 """Composable compression: `<codec>+zlib`, `+zstd`, `+lz4` are codecs of their own.
 
 The compressed codec encodes with the inner codec, joins its parts and compresses; it
-decompresses into a new buffer and hands the inner decoder a view of it.
+decompresses into a new buffer and hands the inner decoder a view of it. That composition is
+one Python function on each side, the same thin layer for every `<codec>+<compressor>`, around
+the compressor's own calls (`zlib.compress`, a reused `ZstdCompressor().compress`,
+`lz4.frame.compress` and their decompressors).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Pairs:
 - `roundtrip/<transport>/<N>B`: raw ping-pong vs serbench's `null` round trip (p50 and mean);
 - `stream/<transport>/<N>B`: raw `sendall`/`recv_into` stream vs serbench's `null` stream;
-- `encode|decode/<payload>`: `python -m pyperf timeit` of pickle vs serbench's pickle cells.
+- `encode|decode/<codec>/<payload>`: `python -m pyperf timeit` of the codec's documented
+  library call (a row of `serbench.harness.floors.FLOORS`) vs serbench's encode/decode cell,
+  for every available built-in codec but `null`, at each of `codec_floor_payloads`.
 Floor results go to `raw.json`, serbench's to `serbench.json` (same benchmark names, so
 `python -m pyperf compare_to raw.json serbench.json` lines them up).
 """
@@ -23,13 +25,15 @@ from typing import Any
 import numpy as np
 
 from serbench import environment, results
+from serbench.codecs import CodecUnavailable, codec_entries, get_codec
 from serbench.errors import UserError
 from serbench.harness import memory
-from serbench.matrix import Budget
+from serbench.harness.floors import FLOORS, check_floor
 from serbench.orchestrate import run_cell_program
 from serbench.payloads import make_payload
 from serbench.stats import latency_percentiles
 from serbench.transport import placement
+from serbench.vocabulary import FLOOR_CODEC
 
 RAW, SERBENCH = "raw", "serbench"
 _FRAME_FACTORIES = {64: "serbench.harness.frames:frame_64",
@@ -41,6 +45,16 @@ TARGETS = {"roundtrip": ("p50 ratio <= 1.05", 1.05),
 
 
 @dataclass(frozen=True)
+class PyperfBudget:
+    """The pyperf budget both sides of every pair get: pyperf's own `-p -n -w --min-time`."""
+
+    processes: int = 2
+    values: int = 3
+    warmups: int = 1
+    min_time: float = 0.05
+
+
+@dataclass(frozen=True)
 class HarnessConfig:
     """What `scenarios/harness.toml` says."""
 
@@ -48,28 +62,60 @@ class HarnessConfig:
     roundtrip_frames: list[int]
     stream_frames: list[int]
     transports: list[str]
-    codec_floor_payload: str
+    codec_floor_payloads: list[str]
     memory_blob_bytes: int
-    budget: Budget
+    budget: PyperfBudget
     pin: str
     gc: str
+    #: The codecs of the encode/decode pairs; None: every built-in codec with a floor row.
+    codecs: list[str] | None = None
 
 
 def load_config(path: Path) -> HarnessConfig:
-    """Parse the harness file; unknown keys are errors."""
+    """Parse the harness file; unknown keys, frame sizes and codecs are errors."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    budget = Budget(**data.pop("budget", {}))
+    budget_table = data.pop("budget", {})
+    known_budget = {f.name for f in dataclasses.fields(PyperfBudget)}
+    unknown = set(budget_table) - known_budget
+    if unknown:
+        raise UserError(f"{path}: unknown key(s) in [budget]: {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(sorted(known_budget))}")
+    budget = PyperfBudget(**budget_table)
     options = data.pop("options", {})
     fields = {f.name for f in dataclasses.fields(HarnessConfig)} - {"budget", "pin", "gc"}
     unknown = set(data) - fields
     if unknown:
-        raise UserError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+        hint = (" (codec_floor_payload is now codec_floor_payloads, a list)"
+                if "codec_floor_payload" in unknown else "")
+        raise UserError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}{hint}")
+    for key in ("codec_floor_payloads", "codecs"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserError(f"{path}: {key} must be a list of strings, got {value!r}")
     for size in [*data["roundtrip_frames"], *data["stream_frames"]]:
         if size not in _FRAME_FACTORIES:
             raise UserError(f"{path}: frame size {size} unsupported; use one of "
                             f"{sorted(_FRAME_FACTORIES)}")
+    for name in data.get("codecs") or []:
+        if name not in FLOORS:
+            raise UserError(f"{path}: codec {name!r} has no floor row in "
+                            f"serbench/harness/floors.py; known: {', '.join(FLOORS)}")
     return HarnessConfig(budget=budget, pin=options.get("pin", "same"),
                          gc=options.get("gc", "on"), **data)
+
+
+def floor_codecs(cfg: HarnessConfig) -> list[str]:
+    """The codecs the encode/decode pairs cover: the configured ones, else every built-in
+    (serbench-registered) codec but `null`, in the floor table's order."""
+    if cfg.codecs is not None:
+        return list(cfg.codecs)
+    builtin = {name for name, entry in codec_entries().items()
+               if entry.distribution == "serbench" and name != FLOOR_CODEC}
+    missing = builtin - set(FLOORS)
+    if missing:
+        raise RuntimeError(f"built-in codec(s) {', '.join(sorted(missing))} have no floor row "
+                           "in serbench/harness/floors.py")
+    return [name for name in FLOORS if name in builtin]
 
 
 @dataclass(frozen=True)
@@ -81,6 +127,9 @@ class Pair:
     floor: list[str]
     serbench: list[str]
     encoded_bytes: int
+    #: The serbench codec of the pair; for codec pairs also the floor's timed statement.
+    codec: str = FLOOR_CODEC
+    floor_call: str = ""
 
 
 def _budget(cfg: HarnessConfig, quick: bool) -> list[str]:
@@ -91,8 +140,13 @@ def _budget(cfg: HarnessConfig, quick: bool) -> list[str]:
             "--min-time", str(b.min_time)]
 
 
-def build_pairs(cfg: HarnessConfig, quick: bool) -> list[Pair]:
-    """Every pair of the harness, with its two command lines (output options added later)."""
+def build_pairs(cfg: HarnessConfig, quick: bool,
+                skipped: dict[str, str] | None = None) -> list[Pair]:
+    """Every pair of the harness, with its two command lines (output options added later).
+
+    A configured codec whose library is missing here is left out; its reason goes into
+    `skipped` when given.
+    """
     budget = _budget(cfg, quick)
     common = ["--pin", cfg.pin, "--gc", cfg.gc, *budget]
     py = [sys.executable, "-m"]
@@ -104,30 +158,38 @@ def build_pairs(cfg: HarnessConfig, quick: bool) -> list[Pair]:
                 mode = "pingpong" if scenario == "roundtrip" else "stream"
                 floor = [*py, "serbench.harness.raw_cell", "--mode", mode, "--transport",
                          transport, "--size", str(size), "--bench-name", name, *common]
-                mine = [*py, "serbench.bench.cell", "--codec", "null", "--payload",
+                mine = [*py, "serbench.bench.cell", "--codec", FLOOR_CODEC, "--payload",
                         _FRAME_FACTORIES[size], "--scenario", scenario, "--transport",
                         transport, "--bench-name", name, *common]
                 pairs.append(Pair(name, scenario, floor, mine, size))
-    spec = cfg.codec_floor_payload
-    made = make_payload(spec)
     cpu = placement.cpus_for(cfg.pin)[0]
     affinity = [] if cpu is None else [f"--affinity={cpu}"]
-    setup = (f"import gc, pickle; from serbench.payloads import make_payload; "
-             f"obj = make_payload({spec!r}).obj; data = pickle.dumps(obj, protocol=5)")
-    if cfg.gc == "on":
-        setup += "; gc.collect(); gc.freeze()"
-    else:
-        setup += "; gc.collect(); gc.disable()"
-    import pickle
-
-    size = len(pickle.dumps(made.obj, protocol=5))
-    for scenario, stmt in (("encode", "pickle.dumps(obj, protocol=5)"),
-                           ("decode", "pickle.loads(data)")):
-        name = f"{scenario}/{made.label}"
-        floor = [*py, "pyperf", "timeit", "--name", name, *affinity, *budget, "-s", setup, stmt]
-        mine = [*py, "serbench.bench.cell", "--codec", "pickle", "--payload", spec,
-                "--scenario", scenario, "--bench-name", name, *common]
-        pairs.append(Pair(name, scenario, floor, mine, size))
+    # What serbench's cell does before timing (placement.apply_gc_policy), done last in set-up.
+    gc_line = "gc.collect(); gc.freeze()" if cfg.gc == "on" else "gc.collect(); gc.disable()"
+    made = {spec: make_payload(spec) for spec in cfg.codec_floor_payloads}
+    for codec_name in floor_codecs(cfg):
+        try:
+            codec = get_codec(codec_name)
+        except CodecUnavailable as exc:
+            if skipped is not None:
+                skipped[codec_name] = str(exc)
+            continue
+        row = FLOORS[codec_name]
+        for spec, payload in made.items():
+            size = check_floor(row, codec, payload.obj, payload.label)
+            for scenario in ("encode", "decode"):
+                name = f"{scenario}/{codec_name}/{payload.label}"
+                setup = ["import gc", "from serbench.harness.floors import payload_once",
+                         f"obj = payload_once({spec!r})", *row.setup_lines(scenario),
+                         gc_line]
+                stmt = row.statement(scenario)
+                floor = [*py, "pyperf", "timeit", "--name", name, *affinity, *budget]
+                for line in setup:
+                    floor += ["-s", line]
+                floor.append(stmt)
+                mine = [*py, "serbench.bench.cell", "--codec", codec_name, "--payload", spec,
+                        "--scenario", scenario, "--bench-name", name, *common]
+                pairs.append(Pair(name, scenario, floor, mine, size, codec_name, stmt))
     return pairs
 
 
@@ -136,8 +198,12 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
     """Run every pair `rounds` times, alternating floor and serbench; write and return rows."""
     results.check_writable(outdir)
     env = environment.collect({"harness": dataclasses.asdict(cfg), "quick": quick})
+    skipped: dict[str, str] = {}
+    pairs = build_pairs(cfg, quick, skipped)
+    for name, reason in skipped.items():
+        progress(f"harness: no {name} pairs: {reason}")
+    env["harness_skipped_codecs"] = skipped
     results.write_environment(outdir, env)
-    pairs = build_pairs(cfg, quick)
     rounds = 1 if quick else cfg.rounds
     work = outdir / ".work"
     step = 0
@@ -174,28 +240,44 @@ def _pooled(work: Path, side: str, name: str) -> Any:
     return np.concatenate(chunks)
 
 
+def judge(scenario: str, floor: float, mine: float) -> tuple[float, bool]:
+    """A pair's ratio (serbench relative to the floor) and whether it meets its target.
+
+    `floor` and `mine` are the two sides' p50 latencies (`roundtrip`) or mean seconds per
+    frame (`stream`) or per call (`encode`, `decode`); a stream's ratio is a throughput ratio.
+    """
+    limit = TARGETS[scenario][1]
+    if scenario == "roundtrip":
+        ratio = mine / floor
+        return ratio, ratio <= limit
+    if scenario == "stream":
+        ratio = floor / mine
+        return ratio, ratio >= limit
+    ratio = mine / floor
+    return ratio, abs(ratio - 1) <= limit
+
+
 def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
     means = {}
     for side in (RAW, SERBENCH):
         suite = results.load_suite(outdir / f"{side}.json")
         means[side] = suite.get_benchmark(pair.name).mean()
-    row: dict[str, Any] = {"pair": pair.name, "scenario": pair.scenario,
+    row: dict[str, Any] = {"pair": pair.name, "scenario": pair.scenario, "codec": pair.codec,
                            "bytes": pair.encoded_bytes, "raw_mean_s": means[RAW],
-                           "serbench_mean_s": means[SERBENCH]}
+                           "serbench_mean_s": means[SERBENCH], "floor_call": pair.floor_call}
     if pair.scenario == "roundtrip":
         p50 = {side: latency_percentiles(_pooled(work, side, pair.name))["p50"]
                for side in (RAW, SERBENCH)}
-        row.update(raw_p50_s=p50[RAW], serbench_p50_s=p50[SERBENCH],
-                   ratio=p50[SERBENCH] / p50[RAW], measure="p50 serbench/raw")
-        row["meets_target"] = row["ratio"] <= TARGETS["roundtrip"][1]
+        row.update(raw_p50_s=p50[RAW], serbench_p50_s=p50[SERBENCH], measure="p50 serbench/raw")
+        row["ratio"], row["meets_target"] = judge(pair.scenario, p50[RAW], p50[SERBENCH])
     elif pair.scenario == "stream":
         row.update(raw_mb_per_s=pair.encoded_bytes / means[RAW] / 1e6,
                    serbench_mb_per_s=pair.encoded_bytes / means[SERBENCH] / 1e6,
-                   ratio=means[RAW] / means[SERBENCH], measure="throughput serbench/raw")
-        row["meets_target"] = row["ratio"] >= TARGETS["stream"][1]
+                   measure="throughput serbench/raw")
+        row["ratio"], row["meets_target"] = judge(pair.scenario, means[RAW], means[SERBENCH])
     else:
-        row.update(ratio=means[SERBENCH] / means[RAW], measure="mean serbench/pyperf timeit")
-        row["meets_target"] = abs(row["ratio"] - 1) <= TARGETS[pair.scenario][1]
+        row["measure"] = "mean serbench/pyperf timeit"
+        row["ratio"], row["meets_target"] = judge(pair.scenario, means[RAW], means[SERBENCH])
     row["target"] = TARGETS[pair.scenario][0]
     return row
 
@@ -204,14 +286,16 @@ def _memory_row(mem: dict[str, Any]) -> dict[str, Any]:
     payload = mem["payload_bytes"]
     client, server = mem["client_peak_bytes"], mem["server_peak_bytes"]
     return {"pair": f"memory/stream/{mem['transport']}/blob-{payload}", "scenario": "memory",
-            "bytes": payload, "client_peak_bytes": client, "server_peak_bytes": server,
+            "codec": mem.get("codec", ""), "bytes": payload, "client_peak_bytes": client,
+            "server_peak_bytes": server,
             "ratio": max(client, server) / payload, "measure": "peak RSS / payload (max side)",
             "target": "< 3", "meets_target": max(client, server) < 3 * payload}
 
 
-_CSV_COLUMNS = ["pair", "scenario", "bytes", "measure", "ratio", "target", "meets_target",
-                "raw_mean_s", "serbench_mean_s", "raw_p50_s", "serbench_p50_s", "raw_mb_per_s",
-                "serbench_mb_per_s", "client_peak_bytes", "server_peak_bytes"]
+_CSV_COLUMNS = ["pair", "scenario", "codec", "bytes", "measure", "ratio", "target",
+                "meets_target", "raw_mean_s", "serbench_mean_s", "raw_p50_s", "serbench_p50_s",
+                "raw_mb_per_s", "serbench_mb_per_s", "client_peak_bytes", "server_peak_bytes",
+                "floor_call"]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -228,11 +312,14 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def _fmt(seconds: float | None) -> str:
     if seconds is None:
         return ""
+    if seconds < 1e-6:  # the fast codecs at `small`: tenths of a microsecond say too little
+        return f"{seconds * 1e9:.1f} ns"
     return f"{seconds * 1e6:.2f} us" if seconds < 1e-3 else f"{seconds * 1e3:.3f} ms"
 
 
 def format_markdown(rows: list[dict[str, Any]], env: dict[str, Any]) -> str:
-    """The pairs as a Markdown table with the machine and date."""
+    """The pairs as a Markdown table with the machine and date, then the codec pairs' tally and
+    the floor statements they were held against (so the table says what "floor" means)."""
     lines = [f"Harness cost, {env.get('start', '')[:10]}, {env.get('cpu_model')} "
              f"({env.get('cpu_count')} CPUs), Python {env.get('python')}, "
              f"pyperf {env.get('libraries', {}).get('pyperf')}", "",
@@ -250,4 +337,18 @@ def format_markdown(rows: list[dict[str, Any]], env: dict[str, Any]) -> str:
             floor, mine = _fmt(r["raw_mean_s"]), _fmt(r["serbench_mean_s"])
         lines.append(f"| {r['pair']} | {floor} | {mine} | {r['measure']} | {r['ratio']:.3f} "
                      f"| {r['target']} | {'yes' if r['meets_target'] else 'NO'} |")
+    codec_rows = [r for r in rows if r["scenario"] in ("encode", "decode")]
+    if codec_rows:
+        missed = [r["pair"] for r in codec_rows if not r["meets_target"]]
+        lines += ["", f"Codec floor: {len(codec_rows) - len(missed)} of {len(codec_rows)} "
+                      f"encode/decode pairs within 5% of `pyperf timeit`"
+                      + (f"; not met: {', '.join(missed)}." if missed else ".")]
+        calls = {(r["codec"], r["scenario"]): r["floor_call"] for r in codec_rows}
+        lines += ["", "Floor statements (`obj` is the payload, `data` its encoding as bytes; "
+                      "serbench decodes a memoryview of it):"]
+        for (codec, scenario), call in calls.items():
+            lines.append(f"- {codec} {scenario}: `{call}`")
+    skipped = env.get("harness_skipped_codecs") or {}
+    for name, reason in skipped.items():
+        lines += ["", f"Not measured: {name} ({reason})."]
     return "\n".join(lines) + "\n"
