@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serbench.codecs.base import Codec, encoded_size, joined
-
 from serbench.vocabulary import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG
 
 __all__ = ["EXACT", "LOSSY", "TIMED_CLASSES", "UNSUPPORTED", "WRONG", "Fidelity", "check"]

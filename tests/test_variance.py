@@ -48,6 +48,6 @@ def test_cli_prints_components_per_scenario() -> None:
     fixture = Path(__file__).parent / "fixtures" / "results-small"  # 2+ values per worker
     proc = run_serbench("variance", str(fixture))
     assert proc.returncode == 0, proc.stderr
-    header, rule, *rows = proc.stdout.splitlines()[:6]
+    header, _rule, *rows = proc.stdout.splitlines()[:6]
     assert "between-process SD" in header
     assert [r.split()[0] for r in rows] == ["roundtrip", "stream", "encode", "decode"]

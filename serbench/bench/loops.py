@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 from serbench.codecs import Codec
@@ -33,7 +34,7 @@ def call_loop(call: Callable[[Any], Any], arg: Any) -> TimeFunc:
 
     def timed(loops: int) -> float:
         t0 = clock()
-        for _ in range(loops):
+        for _ in repeat(None, loops):  # pyperf timeit's loop: no int per iteration
             call(arg)
         return clock() - t0
 
@@ -79,8 +80,8 @@ def stream_loop(codec: Codec, obj: Any, conn: Connection, batch: int) -> TimeFun
 
     def timed(loops: int) -> float:
         t0 = clock()
-        for _ in range(loops):
-            for _ in range(batch):
+        for _ in repeat(None, loops):
+            for _ in repeat(None, batch):
                 send_frame(sock, encode(obj))
             read_ack()
         return clock() - t0

@@ -22,15 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from serbench import environment, results
 from serbench.codecs import CodecUnavailable, codec_entries, get_codec
 from serbench.errors import UserError
 from serbench.harness import memory
 from serbench.harness.floors import FLOORS, check_floor
-from serbench.orchestrate import run_cell_program
 from serbench.payloads import make_payload
+from serbench.runner.processes import run_cell_program
+from serbench.runner.record import pool_samples
 from serbench.stats import latency_percentiles
 from serbench.transport import placement
 from serbench.vocabulary import FLOOR_CODEC
@@ -233,11 +232,10 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
 
 
 def _pooled(work: Path, side: str, name: str) -> Any:
-    directory = work / side / name.replace("/", "__")
-    chunks = [np.fromfile(p, dtype=np.int64) for p in sorted(directory.glob("*.ns"))]
-    if not chunks:
+    pooled = pool_samples(work / side / name.replace("/", "__"))
+    if not pooled.size:
         raise RuntimeError(f"{side} {name}: no latency samples were written")
-    return np.concatenate(chunks)
+    return pooled
 
 
 def judge(scenario: str, floor: float, mine: float) -> tuple[float, bool]:
