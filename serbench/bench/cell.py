@@ -63,13 +63,17 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--stream-batch", type=int, default=None,
                        help="frames per acknowledged batch (default: from the encoded size); "
                             "serbench run passes one per payload so every codec gets the same")
+    group.add_argument("--payload-cache", default=None, metavar="FILE",
+                       help="the payload, pickled by serbench run (the same object "
+                            "--payload makes, without generating it again in every worker)")
     group.add_argument("--round", type=int, default=None,
                        help="the run's round this worker belongs to (run metadata "
                             "serbench_round: pairs codecs measured in the same round)")
 
 
 _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
-              "samples_dir", "max_frame", "io_timeout", "stream_batch", "round")
+              "samples_dir", "max_frame", "io_timeout", "stream_batch", "round",
+              "payload_cache")
 
 
 def main() -> None:
@@ -101,7 +105,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
             args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
             max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork"))
         conn = cleanup.enter_context(server.connect())
-    made = make_payload(args.payload)
+    made = cached_payload(args.payload_cache, args.payload) or make_payload(args.payload)
     obj = codec.prepared(made.obj)
     encoded = codec.encode(obj)
     size = encoded_size(encoded)
@@ -156,6 +160,21 @@ def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
     if args.round is not None:
         meta["serbench_round"] = args.round
     return meta
+
+
+def cached_payload(path: str | None, spec: str) -> Any:
+    """The payload `serbench run` pickled for its workers, or None (no cache, or another
+    payload's): generating a large seeded payload in every worker costs tens of ms each."""
+    if not path:
+        return None
+    import pickle
+
+    try:
+        with open(path, "rb") as handle:
+            made = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return made if getattr(made, "spec", None) == spec else None
 
 
 def keep_samples(args: argparse.Namespace, samples: list[array[int]]) -> None:

@@ -44,7 +44,8 @@ def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int
 
 
 def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int, pin: str,
-                   gc: str, number: int, output: Path, samples_dir: Path) -> list[str]:
+                   gc: str, number: int, output: Path, samples_dir: Path,
+                   payload_cache: Path | None = None) -> list[str]:
     """`python -m serbench.bench.cell --worker ...` for one cell in one round."""
     cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
            "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
@@ -54,6 +55,8 @@ def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int
            "--warmups", str(w.warmups)]
     if cell.transport:
         cmd += ["--transport", cell.transport]
+    if payload_cache is not None:
+        cmd += ["--payload-cache", str(payload_cache)]
     if cell.scenario == "stream":
         cmd += ["--stream-batch", str(prep.stream_batch())]
     client_cpu = placement.cpus_for(pin)[0]

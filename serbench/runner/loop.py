@@ -110,6 +110,7 @@ class _Run:
         self.completed = 0
         self.planned = 0
         self.resume_planned = 0
+        self.cache_dir = Path(tempfile.mkdtemp(prefix="serbench-payloads-"))
 
     # -- set-up ---------------------------------------------------------------------------
     def _resume_state(self) -> None:
@@ -198,6 +199,7 @@ class _Run:
             self.env["status"] = "complete"
         finally:
             signal.signal(signal.SIGTERM, previous)
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
             with contextlib.suppress(OSError, ResultsWriteError):
                 self._write(final=True, suspects=summarise(self.order))
         suspects = summarise(self.order)
@@ -232,7 +234,8 @@ class _Run:
             cmd = worker_command(cell, prep, w, loops_for(w, cell, prep,
                                                           self.plan.rounds.min_rounds),
                                  self.plan.matrix.pin, self.plan.matrix.gc, number, output,
-                                 samples_dir)
+                                 samples_dir, self.preparer.cache_file(cell.payload,
+                                                                       self.cache_dir))
             started = self.plan.clock()
             error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
             worker_s = self.plan.clock() - started

@@ -4,9 +4,11 @@ whether it round-trips (fidelity first), its in-process cost (to choose loops), 
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from serbench import budget, fidelity
 from serbench.bench.cell import stream_batch
@@ -50,6 +52,18 @@ class Preparer:
         if spec not in self._payloads:
             self._payloads[spec] = make_payload(spec)
         return self._payloads[spec]
+
+    def cache_file(self, spec: str, directory: Path) -> Path | None:
+        """The payload pickled once for every worker (None when it does not pickle, e.g. a
+        user factory's local class: the workers then generate it themselves)."""
+        path = directory / f"payload-{hashlib.sha256(spec.encode()).hexdigest()[:16]}.pickle"
+        if not path.exists():
+            try:
+                data = pickle.dumps(self.payload(spec), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                return None
+            path.write_bytes(data)
+        return path
 
     def pairs(self) -> dict[tuple[str, str], CodecOnPayload]:
         """Every pair prepared so far, by (codec, payload spec)."""

@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import os
 import re
+import select
 import signal
 import subprocess
 import threading
@@ -80,7 +81,7 @@ def run_cell_program(cmd: list[str], log_path: Path, timeout_s: float) -> str | 
         try:
             for signum in pending:
                 os.kill(os.getpid(), signum)  # its handler raises at the next bytecode
-            code = proc.wait(timeout=timeout_s)
+            code = wait_exact(proc, timeout_s)
         except subprocess.TimeoutExpired:
             kill_group(proc)
             return f"timed out after {timeout_s:g} s (its processes were killed)"
@@ -93,6 +94,27 @@ def run_cell_program(cmd: list[str], log_path: Path, timeout_s: float) -> str | 
     if code == 0:
         return None
     return failure_reason(code, log_path.read_text(errors="replace"))
+
+
+def wait_exact(proc: subprocess.Popen[bytes], timeout_s: float) -> int:
+    """Wait for the process to end, noticing at once (a pidfd, where Linux has one).
+
+    `Popen.wait(timeout)` polls with sleeps of up to 50 ms: per worker of a round that is
+    dead time, and rounds are what a run's precision is bought with.
+    """
+    if not hasattr(os, "pidfd_open"):
+        return proc.wait(timeout=timeout_s)
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except OSError:  # an old kernel, or the process is already reaped
+        return proc.wait(timeout=timeout_s)
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout_s)
+    finally:
+        os.close(fd)
+    if not ready:
+        raise subprocess.TimeoutExpired(proc.args, timeout_s)
+    return proc.wait()
 
 
 #: Exceptions of the transport, with what they mean for a cell.
