@@ -5,7 +5,7 @@ With two levels of repetition (worker processes, and values within a process), t
 of a cell's mean over p processes of n values each is  S_b / p + S_w / (p n),  where S_w is the
 variance between values of one process and S_b the variance a process adds of its own (its
 memory layout, hash seed, the machine's state when it ran). A process costs c_p seconds of its
-own (start, imports, set-up, warm-up) and each value c_v; for a fixed time, the precision is
+own (start, imports, set-up, warm-ups) and each value c_v; for a fixed time, the precision is
 best at  n* = sqrt( (c_p / c_v) * (S_w / S_b) )  values per process.
 """
 
@@ -65,8 +65,8 @@ def components(bench: Any) -> Components | None:
         if wall is None or loops is None:
             continue
         one_value = statistics.fmean(run.values) * loops
-        counted = len(run.values) + len(run.warmups or ())
-        costs.append((one_value, float(wall) - counted * one_value))
+        # warm-ups are paid once per process, like its start: they count as its cost
+        costs.append((one_value, float(wall) - len(run.values) * one_value))
     if costs:
         value_s = statistics.fmean(c[0] for c in costs)
         process_s = statistics.fmean(c[1] for c in costs)
