@@ -209,6 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from serbench.payloads import make_payload
     from serbench.runner.progress import final_tables, suspect_lines
 
+    started = time.monotonic()
     if not args.cell_timeout > 0:
         raise UserError("--cell-timeout must be a positive number of seconds")
     if args.resume:
@@ -223,12 +224,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_codecs(matrix, chosen and not args.resume)
     for spec in matrix.payloads:  # bad payload specs fail now, before anything runs
         make_payload(spec)
-    plan = run_plan(args, matrix, outdir)
+    plan = dataclasses.replace(run_plan(args, matrix, outdir), started=started)
     results.check_writable(outdir)
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
-    started = time.monotonic()
     try:
         outcome = runner.run(plan)
     except (KeyboardInterrupt, runner.Interrupted):

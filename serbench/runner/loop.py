@@ -62,6 +62,9 @@ class RunPlan:
     concurrent: bool = False
     progress: Callable[[str], None] = print
     clock: Callable[[], float] = time.monotonic
+    #: When the command started (on `clock`): the time budget counts from there, so the
+    #: start-up before the loop is inside it too. None: when the loop starts.
+    started: float | None = None
 
 
 @dataclass
@@ -83,8 +86,11 @@ def row_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
 def run(plan: RunPlan) -> RunOutcome:
     """Run the plan under both locks; returns every summary row (also in summary.csv)."""
     results.check_writable(plan.outdir)
+    before = plan.clock()
     with locks.results_dir_lock(plan.outdir), \
             locks.machine_lock(plan.wait_for_machine, plan.concurrent, plan.progress) as beside:
+        if plan.started is not None:  # time spent waiting for another run is not budget
+            plan = dataclasses.replace(plan, started=plan.started + plan.clock() - before)
         return _Run(plan, beside).execute()
 
 
@@ -154,7 +160,7 @@ class _Run:
 
     # -- the rounds -----------------------------------------------------------------------
     def execute(self) -> RunOutcome:
-        started = self.plan.clock()
+        started = self.plan.started if self.plan.started is not None else self.plan.clock()
         self.env["status"] = "running"
         previous = signal.signal(signal.SIGTERM, raise_interrupted)
         try:
