@@ -1,5 +1,9 @@
 """Confidence intervals for everything serbench reports, computed with scipy's distributions.
 
+Claims about the *order* of codecs within a group are many comparisons at once: they use
+Bonferroni's family-wise confidence (`family_confidence`), so that across a group's pairs the
+chance of one false "significant" stays at 5 %.
+
 The unit of replication is the worker *process* (one per cell per round), not the value: most of
 the variance on a VM is between processes (Kalibera & Jones, ISMM 2013), so treating a process's
 values as independent would make every interval far too narrow. Ratios between codecs are
@@ -43,6 +47,13 @@ class Interval:
         if not self.known or self.estimate == 0:
             return None
         return (self.high - self.low) / 2 / abs(self.estimate)  # type: ignore[operator]
+
+
+def family_confidence(comparisons: int, confidence: float = CONFIDENCE) -> float:
+    """Bonferroni: the per-comparison confidence that keeps `confidence` for a family of
+    `comparisons` claims at once (e.g. every pairwise ordering within one comparison group,
+    where the ranking picks which pair to look at from the data)."""
+    return 1 - (1 - confidence) / max(1, comparisons)
 
 
 def _t_quantile(df: int, confidence: float) -> float:

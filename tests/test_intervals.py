@@ -94,3 +94,11 @@ def test_quantile_interval_from_order_statistics() -> None:
     # p99.9 from 1000 samples: the upper bound would lie beyond the largest sample.
     assert quantile_interval(samples, 0.999) is None
     assert quantile_interval([], 0.5) is None
+
+
+def test_family_confidence_is_bonferroni() -> None:
+    from serbench.intervals import family_confidence
+
+    assert family_confidence(1) == 0.95
+    assert family_confidence(45) == pytest.approx(1 - 0.05 / 45)
+    assert family_confidence(0) == 0.95

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from serbench import results
-from serbench.intervals import Interval, paired_ratio, welch_ratio
+from serbench.intervals import Interval, family_confidence, paired_ratio, welch_ratio
 from serbench.runner.record import process_means
 from serbench.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC
 
@@ -140,7 +140,8 @@ def _compare_cell(key: CellKey, a: RunData, b: RunData) -> CellComparison:
 def agreement(a: RunData, b: RunData) -> Agreement:
     """Ratios to pickle within ±10 % between the runs, and pairs of codecs ordered one way in
     one run and the other way in the other while either run calls their difference
-    significant (paired by round within each run)."""
+    significant (paired by round within each run, at the family-wise 95 % of the group's
+    pairs: the level at which the report claims an order)."""
     changes: list[tuple[str, float]] = []
     for key in (k for k in a.rows if k in b.rows):
         if key[0] == REFERENCE_CODEC:
@@ -155,10 +156,12 @@ def agreement(a: RunData, b: RunData) -> Agreement:
         if key[0] != FLOOR_CODEC:
             groups.setdefault(key[1:], []).append(key[0])
     for group, codecs in sorted(groups.items()):
+        # An order claim is one of the group's pairwise comparisons: family-wise 95 %.
+        level = family_confidence(len(codecs) * (len(codecs) - 1) // 2)
         for x, y in combinations(sorted(codecs), 2):
             checked += 1
-            ia = paired_ratio(a.rounds[(x, *group)], a.rounds[(y, *group)])
-            ib = paired_ratio(b.rounds[(x, *group)], b.rounds[(y, *group)])
+            ia = paired_ratio(a.rounds[(x, *group)], a.rounds[(y, *group)], level)
+            ib = paired_ratio(b.rounds[(x, *group)], b.rounds[(y, *group)], level)
             if ia is None or ib is None:
                 continue
             swapped = (ia.estimate < 1) != (ib.estimate < 1)
@@ -287,7 +290,8 @@ def agreement_lines(comparison: Comparison, ascii_only: bool = False) -> list[st
              + (f", largest {100 * ag.worst[1]:+.1f} % ({ag.worst[0]})" if ag.worst else "")
              + ".",
              f"Orderings: {len(ag.contradictions)} of {ag.pairs_checked} codec pairs swap "
-             "places while either run calls their difference significant."]
+             "places while either run calls their difference significant (family-wise 95 % "
+             "within each group)."]
     lines += [f"  {c}" for c in ag.contradictions[:20]]
     return lines
 

@@ -6,7 +6,8 @@
   beyond its interval is impossible when its frames are no smaller than null's, so the cell
   (and the run) is marked suspect.
 - Ranks within a group; "fastest" only when the paired interval against the runner-up
-  excludes 1, else the rank-1 row names the codec it is tied with.
+  excludes 1 at the group's family-wise 95 % (Bonferroni over its pairs: the ranking picks
+  the pair from the data), else the rank-1 row names the codec it is tied with.
 - Drift: how the reference codec's time moved from the first round to each later one.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from serbench.intervals import Interval, mean_interval, paired_ratio
+from serbench.intervals import Interval, family_confidence, mean_interval, paired_ratio
 from serbench.matrix import Cell
 from serbench.runner.plan import GroupKey, group_key
 from serbench.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC, SOCKET_SCENARIOS
@@ -112,7 +113,8 @@ def _rank(ok: Sequence[CellRecord]) -> None:
         member.row["rank"] = number
     if len(ranked) >= 2:
         best, second = ranked[0], ranked[1]
-        versus = paired_ratio(best.rounds, second.rounds)
+        pairs = len(ranked) * (len(ranked) - 1) // 2  # the order claims of the whole group
+        versus = paired_ratio(best.rounds, second.rounds, family_confidence(pairs))
         if versus is None or not versus.excludes(1.0):
             best.row["tied_with"] = second.cell.codec
 
