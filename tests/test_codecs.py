@@ -412,3 +412,17 @@ def test_public_api_names_exist() -> None:
     for name in ["Codec", "CodecUnavailable", "require", "dist_version", "GROUP", "get_codec"]:
         assert name in serbench.codecs.__all__
     assert set(serbench.codecs.base.__all__) <= set(serbench.codecs.__all__)
+
+
+def test_workers_build_a_codec_from_its_resolved_target() -> None:
+    from serbench.codecs import CodecUnavailable, codec_target, get_codec, get_codec_at
+
+    target = codec_target("msgpack+zstd")
+    assert target == "serbench.codecs.binary_family:msgpack_codec"
+    direct, resolved = get_codec("msgpack+zstd"), get_codec_at("msgpack+zstd", target)
+    assert (resolved.name, resolved.call_path) == (direct.name, direct.call_path)
+    assert resolved.decode(memoryview(resolved.encode({"a": 1}))) == {"a": 1}
+    with pytest.raises(CodecUnavailable, match="registered as 'msgpack'"):
+        get_codec_at("msgpack", codec_target("orjson"))
+    with pytest.raises(CodecUnavailable, match="cannot import"):
+        get_codec_at("msgpack", "no_such_module:factory")

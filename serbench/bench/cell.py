@@ -63,6 +63,9 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--stream-batch", type=int, default=None,
                        help="frames per acknowledged batch (default: from the encoded size); "
                             "serbench run passes one per payload so every codec gets the same")
+    group.add_argument("--codec-target", default=None, metavar="MODULE:FACTORY",
+                       help="where --codec is registered (serbench run resolves it once, so "
+                            "workers skip the entry-point scan)")
     group.add_argument("--payload-cache", default=None, metavar="FILE",
                        help="the payload, pickled by serbench run (the same object "
                             "--payload makes, without generating it again in every worker)")
@@ -73,7 +76,7 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
 
 _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
               "samples_dir", "max_frame", "io_timeout", "stream_batch", "round",
-              "payload_cache")
+              "payload_cache", "codec_target")
 
 
 def main() -> None:
@@ -90,13 +93,14 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
                cleanup: contextlib.ExitStack) -> None:
     """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
     from serbench.bench import loops
-    from serbench.codecs import encoded_size, get_codec, joined
+    from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
     from serbench.payloads import make_payload
     from serbench.transport.server_process import ServerProcess
 
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
-    codec = get_codec(args.codec)
+    codec = (get_codec_at(args.codec, args.codec_target) if args.codec_target
+             else get_codec(args.codec))
     conn = None
     if args.scenario in SOCKET_SCENARIOS:
         # Fork the server before the payload exists: the child then shares no payload pages

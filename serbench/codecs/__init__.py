@@ -7,6 +7,7 @@ A name like `msgpack+zstd` composes a registered codec with a compressor.
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,9 +40,11 @@ __all__ = [
     "available_codecs",
     "check_names",
     "codec_entries",
+    "codec_target",
     "dist_version",
     "encoded_size",
     "get_codec",
+    "get_codec_at",
     "joined",
     "known_names",
     "parts",
@@ -60,20 +63,47 @@ class CodecEntry:
 
     def build(self) -> Codec:
         """Build the codec, turning any import failure into `CodecUnavailable` with a reason."""
-        try:
-            factory: Callable[[], Any] = self.entry_point.load()
-            codec = factory()
-        except CodecUnavailable:
-            raise
-        except (ImportError, AttributeError) as exc:
-            raise CodecUnavailable(f"cannot import {self.target}: {exc}") from exc
-        if not isinstance(codec, Codec):
-            raise CodecUnavailable(f"{self.target} returned {type(codec).__name__}, not a Codec")
-        if codec.name != self.name:
-            raise CodecUnavailable(
-                f"{self.target} built a codec named {codec.name!r}, registered as {self.name!r}"
-            )
-        return codec
+        return _build(self.name, self.target, self.entry_point.load)
+
+
+def _build(name: str, target: str, load: Callable[[], Callable[[], Any]]) -> Codec:
+    try:
+        codec = load()()
+    except CodecUnavailable:
+        raise
+    except (ImportError, AttributeError) as exc:
+        raise CodecUnavailable(f"cannot import {target}: {exc}") from exc
+    if not isinstance(codec, Codec):
+        raise CodecUnavailable(f"{target} returned {type(codec).__name__}, not a Codec")
+    if codec.name != name:
+        raise CodecUnavailable(f"{target} built a codec named {codec.name!r}, registered as "
+                               f"{name!r}")
+    return codec
+
+
+def codec_target(name: str) -> str:
+    """Where the codec `name` (or its base, for `a+zstd`) is registered: "module:factory"."""
+    check_names([name])
+    return codec_entries()[name.partition("+")[0]].target
+
+
+def get_codec_at(name: str, target: str) -> Codec:
+    """Build `name` from its registered target without scanning every installed
+    distribution's entry points (tens of ms, paid by every worker process otherwise); the
+    run resolved the target with `codec_target` first."""
+    module, _, attr = target.partition(":")
+
+    def load() -> Callable[[], Any]:
+        found: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            found = getattr(found, part)
+        return found  # type: ignore[no-any-return]
+
+    base, _, compressor = name.partition("+")
+    if compressor and compressor not in COMPRESSORS:
+        raise unknown_name("compressor", compressor, list(COMPRESSORS))
+    codec = _build(base, target, load)
+    return compressed(codec, compressor) if compressor else codec
 
 
 @functools.cache

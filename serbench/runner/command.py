@@ -45,7 +45,8 @@ def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int
 
 def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int, pin: str,
                    gc: str, number: int, output: Path, samples_dir: Path,
-                   payload_cache: Path | None = None) -> list[str]:
+                   payload_cache: Path | None = None,
+                   codec_target: str | None = None) -> list[str]:
     """`python -m serbench.bench.cell --worker ...` for one cell in one round."""
     cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
            "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
@@ -57,6 +58,8 @@ def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int
         cmd += ["--transport", cell.transport]
     if payload_cache is not None:
         cmd += ["--payload-cache", str(payload_cache)]
+    if codec_target is not None:
+        cmd += ["--codec-target", codec_target]
     if cell.scenario == "stream":
         cmd += ["--stream-batch", str(prep.stream_batch())]
     client_cpu = placement.cpus_for(pin)[0]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from serbench import environment, results
+from serbench.codecs import codec_target
 from serbench.matrix import Cell, Matrix, expand
 from serbench.runner import locks, progress
 from serbench.runner.command import WorkerBudget, loops_for, worker_command
@@ -240,8 +241,9 @@ class _Run:
             cmd = worker_command(cell, prep, w, loops_for(w, cell, prep,
                                                           self.plan.rounds.min_rounds),
                                  self.plan.matrix.pin, self.plan.matrix.gc, number, output,
-                                 samples_dir, self.preparer.cache_file(cell.payload,
-                                                                       self.cache_dir))
+                                 samples_dir,
+                                 self.preparer.cache_file(cell.payload, self.cache_dir),
+                                 codec_target(cell.codec))
             started = self.plan.clock()
             error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
             worker_s = self.plan.clock() - started
