@@ -4,6 +4,7 @@ tables, the warning when the runs' environments differ, and clear errors."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -233,3 +234,25 @@ def test_a_corrupt_file_in_either_run_is_named(tmp_path: Path) -> None:
 def test_a_missing_directory_is_named(tmp_path: Path) -> None:
     assert_one_line_error(run_serbench("compare", str(FIXTURE), str(tmp_path / "nope")),
                           str(tmp_path / "nope"), "no such results directory")
+
+
+def test_drift_of_the_whole_machine_is_not_a_change_of_every_cell() -> None:
+    from serbench.report.compare import RunData, _compare_cell, machine_factor
+
+    keys = [(c, "encode", "", "p") for c in ("a", "b", "c", "d", "e")]
+
+    def run(scale: dict[str, float]) -> RunData:
+        noise = [1.00, 1.02, 0.98, 1.01, 0.99]
+        return RunData(Path("."), {}, {k: {"codec": k[0], "status": "ok"} for k in keys},
+                       {k: {r: scale.get(k[0], 1.0) * n for r, n in enumerate(noise, 1)}
+                        for k in keys})
+
+    a = run({})
+    b = run({c: 0.9 for c in "abcde"} | {"e": 0.9 * 1.5})  # 10 % faster machine, e slower
+    cells = [_compare_cell(k, a, b) for k in keys]
+    factor = machine_factor(cells)
+    assert factor == pytest.approx(0.9, rel=1e-6)
+    assert all(c.significant for c in cells)  # absolute: everything "changed"
+    judged = [dataclasses.replace(c, factor=factor) for c in cells]  # type: ignore[arg-type]
+    assert [c.significant for c in judged] == [False, False, False, False, True]
+    assert not judged[4].faster

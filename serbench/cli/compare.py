@@ -20,6 +20,9 @@ def add_compare_command(sub: Subparsers) -> None:
     p.add_argument("dir_a", metavar="DIR_A", help="the baseline results directory")
     p.add_argument("dir_b", metavar="DIR_B", help="the results directory to compare with it")
     p.add_argument("--md", action="store_true", help="print Markdown instead of a text table")
+    p.add_argument("--absolute", action="store_true",
+                   help="judge absolute times, not each cell against the whole run's B/A "
+                        "(the machine's drift between the runs)")
     p.set_defaults(func=cmd_compare)
 
 
@@ -29,6 +32,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     for name in (args.dir_a, args.dir_b):
         check_results_directory(Path(name))
-    comparison = compare_runs(Path(args.dir_a), Path(args.dir_b))
+    comparison = compare_runs(Path(args.dir_a), Path(args.dir_b), absolute=args.absolute)
     print(format_markdown(comparison) if args.md else format_terminal(comparison))
     return 0

@@ -13,6 +13,8 @@ The suites are pyperf files, so pyperf's own tools work on them too:
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -75,6 +77,9 @@ class CellComparison:
     b_mean: float | None
     ratio: Interval | None
     note: str = ""
+    #: The whole run's B/A (the machine's drift between the runs): the verdict is on the
+    #: cell's ratio relative to it. 1.0 compares absolute times.
+    factor: float = 1.0
 
     @property
     def codec(self) -> str:
@@ -83,8 +88,13 @@ class CellComparison:
 
     @property
     def significant(self) -> bool:
-        """B differs from A beyond the 95 % interval."""
-        return self.ratio is not None and self.ratio.excludes(1.0)
+        """B differs from A beyond the 95 % interval, after the whole run's B/A."""
+        return self.ratio is not None and self.ratio.excludes(self.factor)
+
+    @property
+    def faster(self) -> bool:
+        """Significantly faster in B (relative to the whole run's B/A)."""
+        return self.significant and self.ratio is not None and self.ratio.estimate < self.factor
 
 
 @dataclass(frozen=True)
@@ -109,17 +119,33 @@ class Comparison:
     cells: tuple[CellComparison, ...]
     differences: tuple[str, ...]
     agreement: Agreement
+    #: The median B/A over every cell with an interval (None: absolute comparison).
+    factor: float | None = None
 
 
-def compare_runs(dir_a: Path | str, dir_b: Path | str) -> Comparison:
-    """Load both runs and pair their cells."""
+def compare_runs(dir_a: Path | str, dir_b: Path | str, absolute: bool = False) -> Comparison:
+    """Load both runs and pair their cells.
+
+    Two runs minutes apart differ by the machine's drift as a whole (a VM's neighbours, its
+    clock, its caches): every cell moves alike, and a test of absolute times calls that
+    significant everywhere. Unless `absolute`, each cell is judged against the run's own
+    B/A, the median over every cell (a change that touches only some codecs leaves the median
+    where the others are); that factor is printed, so a change of everything stays visible.
+    """
     a, b = load(dir_a), load(dir_b)
-    cells = []
-    for key in dict.fromkeys([*a.rows, *b.rows]):
-        cells.append(_compare_cell(key, a, b))
+    cells = [_compare_cell(key, a, b) for key in dict.fromkeys([*a.rows, *b.rows])]
+    factor = None if absolute else machine_factor(cells)
+    if factor is not None:
+        cells = [dataclasses.replace(c, factor=factor) for c in cells]
     return Comparison(a, b, tuple(cells),
                       tuple(environment_differences(a.environment, b.environment)),
-                      agreement(a, b))
+                      agreement(a, b), factor)
+
+
+def machine_factor(cells: Sequence[CellComparison]) -> float | None:
+    """The median B/A over the cells with an interval (geometric: on logarithms)."""
+    logs = [math.log(c.ratio.estimate) for c in cells if c.ratio is not None and c.ratio.known]
+    return math.exp(statistics.median(logs)) if logs else None
 
 
 def _compare_cell(key: CellKey, a: RunData, b: RunData) -> CellComparison:
@@ -252,7 +278,7 @@ def _verdict(cell: CellComparison) -> str:
         return "? (one process a side)"
     if not cell.significant:
         return "same"
-    return "faster in B" if cell.ratio.estimate < 1 else "slower in B"
+    return "faster in B" if cell.faster else "slower in B"
 
 
 def _rows(comparison: Comparison) -> list[list[str]]:
@@ -268,13 +294,20 @@ def _rows(comparison: Comparison) -> list[list[str]]:
 def tally(comparison: Comparison) -> str:
     """How many cells got faster or slower beyond their interval."""
     paired = [c for c in comparison.cells if c.ratio is not None and c.ratio.known]
-    faster = sum(1 for c in paired if c.significant and c.ratio and c.ratio.estimate < 1)
-    slower = sum(1 for c in paired if c.significant and c.ratio and c.ratio.estimate > 1)
+    faster = sum(1 for c in paired if c.faster)
+    slower = sum(1 for c in paired if c.significant and not c.faster)
     share = (faster + slower) / len(paired) if paired else 0.0
     unpaired = len(comparison.cells) - len(paired)
+    if comparison.factor is None:
+        basis = "absolute times"
+    else:
+        basis = (f"relative to the whole run: B/A is {comparison.factor:.3f} over all cells "
+                 "(the machine's drift between the runs, or a change that touches every "
+                 "cell; --absolute judges absolute times)")
     return (f"{len(paired)} cells compared: {faster} faster in B, {slower} slower beyond their "
             f"95 % interval ({100 * share:.1f} % flagged; two runs of the same code flag about "
-            f"5 % by chance), the rest the same; {unpaired} without an interval.")
+            f"5 % by chance), the rest the same; {unpaired} without an interval. Verdicts are "
+            f"{basis}.")
 
 
 def agreement_lines(comparison: Comparison, ascii_only: bool = False) -> list[str]:
