@@ -154,6 +154,21 @@ def test_time_budget_plans_rounds_from_a_fake_clock(tmp_path: Path, lock_path: P
     assert clock.now == 28.0
 
 
+def test_a_budget_too_small_for_the_minimum_says_so(tmp_path: Path, lock_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    worker = FakeWorker({"pickle": 2e-6}, clock=clock, seconds_per_worker=10.0)
+    monkeypatch.setattr(loop_module, "run_cell_program", worker)
+    said: list[str] = []
+    plan = _plan(tmp_path, ["pickle"], RoundBudget(30.0, 1, 3, 40, report_rounds=0.5),
+                 clock=clock)
+    plan.progress = said.append
+    outcome = run(plan)
+    assert outcome.rounds_completed == 3  # the minimum wins over the budget
+    # 3 rounds of 20 s and half a round for the report: 70 s, 40 s past the budget
+    assert any("running the minimum, about 0:40 past the budget" in line for line in said)
+
+
 def test_a_codec_faster_than_the_floor_marks_the_cell_and_the_run(
         tmp_path: Path, lock_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     worker = FakeWorker({"pickle": 2e-6, "msgpack": 0.4e-6, "null": 0.5e-6},

@@ -186,6 +186,12 @@ class _Run:
                 elapsed = self.plan.clock() - started
                 if self.plan.rounds.time_s is not None and workers:
                     self.planned = self.plan.rounds.planned(elapsed, self.round_times)
+                    over = self.plan.rounds.over_budget_s(elapsed, self.round_times)
+                    if over > 0 and number == 1:
+                        self.plan.progress(
+                            f"note: the time budget fits fewer than {self.plan.rounds.min_rounds}"
+                            f" rounds on this machine; running the minimum, about "
+                            f"{progress.clock(over)} past the budget")
                 suspects = summarise(self.order)
                 self._write(final=False, suspects=suspects)
                 per_round = sum(self.round_times) / max(1, len(self.round_times))
