@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -115,5 +116,19 @@ def guarded(outdir: Path, write: Any) -> None:
         write()
     except OSError as exc:
         why = exc.strerror or str(exc)
-        hint = " (free some space)" if exc.errno in _FULL else ""
-        raise ResultsWriteError(f"cannot write results in {outdir}: {why}{hint}") from exc
+        free = _free_bytes(outdir)
+        if exc.errno in _FULL or (free is not None and free < _NEARLY_FULL):
+            # numpy reports a short write without an errno ("N requested and M written")
+            why += f" (the file system is full: {free or 0} bytes free)"
+        raise ResultsWriteError(f"cannot write results in {outdir}: {why}") from exc
+
+
+_NEARLY_FULL = 1 << 20
+
+
+def _free_bytes(directory: Path) -> int | None:
+    try:
+        stat = os.statvfs(directory)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
