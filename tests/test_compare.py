@@ -13,12 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, run_serbench
 
-from serbench.report.compare import (
-    compare_runs,
-    environment_differences,
-    flagged_share,
-    format_markdown,
-)
+from serbench.report.compare import compare_runs, environment_differences, flagged_share
+from serbench.report.compare_text import format_markdown
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results-small"
 TIME_COLUMNS = ("mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s")

@@ -28,7 +28,8 @@ def add_compare_command(sub: Subparsers) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print run B against run A."""
-    from serbench.report.compare import compare_runs, format_markdown, format_terminal
+    from serbench.report.compare import compare_runs
+    from serbench.report.compare_text import format_markdown, format_terminal
 
     for name in (args.dir_a, args.dir_b):
         check_results_directory(Path(name))

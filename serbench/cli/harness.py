@@ -35,7 +35,8 @@ def cmd_harness(args: argparse.Namespace) -> int:
               f"calibration {s.calibration_s:.1f} s, everything else {s.overhead_s:.1f} s "
               f"({100 * s.overhead_share:.0f}% overhead)")
         return 0
-    from serbench.harness.run import format_markdown, load_config, run_harness
+    from serbench.harness.output import format_markdown
+    from serbench.harness.run import load_config, run_harness
     from serbench.matrix import builtin_matrix_path
     from serbench.results import read_environment
 
