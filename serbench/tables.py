@@ -32,9 +32,9 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A GitHub-flavoured Markdown table (`MARKDOWN`); `|`, `<` (no cell becomes inline HTML:
     names come from third-party plugins) and newlines inside cells are escaped."""
-    return tabulate([[_markdown_cell(c) for c in row] for row in _cells(rows)],
-                    headers=[_markdown_cell(str(h)) for h in header], tablefmt=MARKDOWN,
-                    disable_numparse=True, stralign=None)
+    return str(tabulate([[_markdown_cell(c) for c in row] for row in _cells(rows)],
+                        headers=[_markdown_cell(str(h)) for h in header], tablefmt=MARKDOWN,
+                        disable_numparse=True, stralign=None))
 
 
 def _cells(rows: Sequence[Sequence[object]]) -> list[list[str]]:
