@@ -151,8 +151,10 @@ def how_to_read(run: Run) -> list[str]:
             f"per-round ratios, and [low, high] its {LEVEL} confidence interval with the "
             "worker process as the unit. \"≈\" marks a ratio whose interval includes 1 "
             f"(not shown to differ from {reference}); \"?\" one with too few rounds for an "
-            "interval. A codec is called fastest only when its interval against the runner-up "
-            "excludes 1; otherwise the table says \"tie\".")
+            "interval. A codec is called fastest only when its paired interval against the "
+            "runner-up excludes 1 at the comparison's family-wise 95% (Bonferroni over all "
+            "its pairs of codecs: the ranking picks the pair from the data); otherwise the "
+            "table says \"tie\".")
     else:
         ratios = (
             "Every figure is a time per call; lower is faster. A ratio divides a codec's mean "
