@@ -186,20 +186,6 @@ def load_suite(path: Path) -> Any:
         raise ResultsError(f"{path}: corrupt pyperf file ({type(exc).__name__}: {exc})") from exc
 
 
-def add_benchmark(directory: Path, codec: str, bench: Any) -> None:
-    """Add (or replace) one benchmark in the codec's suite file, atomically."""
-    import pyperf
-
-    path = suite_path(directory, codec)
-    benches = []
-    if path.exists():
-        benches = [b for b in load_suite(path).get_benchmarks() if b.get_name() != bench.get_name()]
-    suite = pyperf.BenchmarkSuite([*benches, bench])
-    text = io.StringIO()
-    suite.dump(text, compact=False)
-    atomic_write_text(path, text.getvalue())
-
-
 def load_samples(directory: Path, codec: str, benchmark: str) -> Any:
     """One cell's raw round-trip latencies in ns (numpy int64), or None when not stored."""
     import numpy as np
