@@ -4,6 +4,7 @@ ratios with their intervals, and the marks for suspect cells and thin p99.9 figu
 from __future__ import annotations
 
 from serbench.report.significance import Ratio
+from serbench.units import seconds as seconds  # the one duration format
 from serbench.vocabulary import CONFIDENCE, P999_MIN_SAMPLES
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -12,16 +13,6 @@ SUSPECT_MARK = "\N{WARNING SIGN}"
 #: Marks a p99.9 read from fewer than `P999_MIN_SAMPLES` requests without an interval.
 FEW_SAMPLES_MARK = "\N{DAGGER}"
 LEVEL = f"{CONFIDENCE:.0%}"
-
-
-def seconds(value: float | None, micro: str = "µs") -> str:
-    """A duration with a unit chosen for it: `12.3 µs`, `4.56 ms` (`micro="us"`: ASCII)."""
-    if value is None:
-        return ""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), (micro, 1e-6)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
 
 
 def count(value: float | None, unit: str = "") -> str:

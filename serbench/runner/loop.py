@@ -213,9 +213,9 @@ class _Run:
         finally:
             signal.signal(signal.SIGTERM, previous)
             shutil.rmtree(self.cache_dir, ignore_errors=True)
+            suspects = summarise(self.order)
             with contextlib.suppress(OSError, ResultsWriteError):
-                self._write(final=True, suspects=summarise(self.order))
-        suspects = summarise(self.order)
+                self._write(final=True, suspects=suspects)
         return RunOutcome(self._rows(), self.kept, suspects, self.completed)
 
     def _plan_words(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from serbench.runner.summarise import CellRecord
+from serbench.units import seconds
 from serbench.vocabulary import REFERENCE_CODEC
 
 
@@ -14,14 +15,6 @@ def clock(seconds: float) -> str:
     """m:ss."""
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
-
-
-def format_seconds(value: float) -> str:
-    """Three significant digits in s, ms, us or ns."""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
 
 
 def round_line(number: int, planned: int, workers: int, took_s: float, elapsed_s: float,
@@ -83,8 +76,8 @@ def _cell_text(record: CellRecord) -> str:
     if row.get("status") != "ok":
         return str(row.get("status", ""))
     if record.cell.codec == REFERENCE_CODEC and row.get("mean_s"):
-        return format_seconds(float(row["mean_s"]))
-    return ratio_text(row) or (format_seconds(float(row["mean_s"])) if row.get("mean_s")
+        return seconds(float(row["mean_s"]), "us")
+    return ratio_text(row) or (seconds(float(row["mean_s"]), "us") if row.get("mean_s")
                                else "")
 
 
