@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.metadata
 import os
 import platform
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +60,29 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+#: Facts the command line established before the run (the remote server's record, the shard):
+#: part of every environment block collected while `noted` is active.
+_NOTED: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def noted(facts: dict[str, Any]) -> Iterator[None]:
+    """Add `facts` to every environment collected inside the block (and only there)."""
+    saved = dict(_NOTED)
+    _NOTED.update(facts)
+    try:
+        yield
+    finally:
+        _NOTED.clear()
+        _NOTED.update(saved)
+
+
 def collect(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The environment block of a run."""
     from serbench import __version__
 
     env: dict[str, Any] = {
+        "hostname": socket.gethostname(),
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
@@ -76,6 +97,7 @@ def collect(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         "pickle_protocol": PROTOCOL,
         "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "start": now_iso(),
+        **_NOTED,
     }
     if extra:
         env.update(extra)

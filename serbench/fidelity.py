@@ -19,9 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serbench.codecs.base import Codec, encoded_size, joined
+from serbench.payloads.model import MadePayload
+from serbench.shapes.model import ShapeUnsupported
+from serbench.shapes.resolve import bound_codec
 from serbench.vocabulary import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG
 
-__all__ = ["EXACT", "LOSSY", "TIMED_CLASSES", "UNSUPPORTED", "WRONG", "Fidelity", "check"]
+__all__ = ["EXACT", "LOSSY", "TIMED_CLASSES", "UNSUPPORTED", "WRONG", "Fidelity", "check",
+           "check_bound"]
 _OBJECT_EQ: Any = object.__eq__
 
 
@@ -74,6 +78,23 @@ def check(codec: Codec, payload_label: str, obj: Any) -> Fidelity:
         losses = tuple(sorted(walk.losses))
         return Fidelity(codec.name, payload_label, LOSSY, ", ".join(losses), losses, size)
     return Fidelity(codec.name, payload_label, EXACT, encoded_bytes=size)
+
+
+def check_bound(codec: Codec, made: MadePayload) -> tuple[Fidelity, Codec]:
+    """Bind `codec` to the payload (a schema or typed codec derives its schema from the
+    payload's shape), then `check` it; also return the bound codec, which is what is timed.
+
+    A shape no schema states, or a schema the library refuses to build, is `unsupported`
+    with the reason.
+    """
+    try:
+        bound = bound_codec(codec, made)
+    except ShapeUnsupported as exc:
+        return Fidelity(codec.name, made.label, UNSUPPORTED, f"shape: {exc}"), codec
+    except Exception as exc:  # a library refusing the derived schema is data too
+        return Fidelity(codec.name, made.label, UNSUPPORTED,
+                        f"schema: {_message(exc)}"), codec
+    return check(bound, made.label, made.obj), bound
 
 
 def _message(exc: BaseException) -> str:

@@ -53,5 +53,5 @@ def fidelity_matrix(codec_names: list[str], payload_specs: list[str]) -> list[fi
             results.extend(fidelity.Fidelity(name, p.label, fidelity.UNSUPPORTED,
                                              f"codec unavailable: {exc}") for p in payloads)
             continue
-        results.extend(fidelity.check(codec, p.label, p.obj) for p in payloads)
+        results.extend(fidelity.check_bound(codec, p)[0] for p in payloads)
     return results

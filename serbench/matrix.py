@@ -79,6 +79,8 @@ class Matrix:
     pin: str = "same"
     gc: str = "on"
     source: str = "<built in>"
+    #: A link spec (`100mbit,1ms`): the socket scenarios run across it (serbench.link).
+    link: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The matrix as run, for environment.json."""
@@ -124,7 +126,7 @@ def load_matrix(path: Path) -> Matrix:
     def bad(key: str, why: str) -> UserError:
         return UserError(f"matrix file {path}, line {_line_of(text, key)}: {why}")
 
-    known_top = {*LIST_KEYS, "budget", "options"}
+    known_top = {*LIST_KEYS, "budget", "options", "link"}
     for key in data:
         if key not in known_top:
             raise bad(key, f"unknown key {key!r}; known keys: {', '.join(sorted(known_top))}")
@@ -150,7 +152,7 @@ def load_matrix(path: Path) -> Matrix:
         transports=lists.get("transports", list(TRANSPORTS)),
         scenarios=lists.get("scenarios", list(SCENARIOS)),
         budget=budget, pin=str(options.get("pin", "same")), gc=str(options.get("gc", "on")),
-        source=str(path),
+        source=str(path), link=_link_key(data, bad),
     )
     _validate_names(matrix, text, path)
     return matrix
@@ -210,6 +212,22 @@ def _check_payload_spec(spec: str) -> None:
 def _with_suggestion(exc: UserError, name: str, known: Any) -> UserError:
     close = difflib.get_close_matches(name, list(known), n=1)
     return UserError(f"{exc}; did you mean {close[0]!r}?") if close else exc
+
+
+def _link_key(data: dict[str, Any], bad: Any) -> str | None:
+    """The file's `link = "100mbit,1ms"`, checked (serbench.link.spec)."""
+    from serbench.link.spec import parse_link
+
+    value = data.get("link")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad("link", "'link' must be a string such as \"100mbit,1ms\"")
+    try:
+        parse_link(value)
+    except UserError as exc:
+        raise bad("link", str(exc)) from exc
+    return value
 
 
 def _line_of_value(text: str, key: str, value: str) -> int | str:
@@ -280,6 +298,10 @@ def validate(matrix: Matrix) -> None:
         raise unknown_name("pin mode", matrix.pin, list(PIN_MODES))
     if matrix.gc not in GC_POLICIES:
         raise unknown_name("gc policy", matrix.gc, list(GC_POLICIES))
+    if matrix.link is not None:
+        from serbench.link.spec import parse_link
+
+        parse_link(matrix.link)
 
 
 def expand(matrix: Matrix) -> list[Cell]:

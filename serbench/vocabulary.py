@@ -49,3 +49,11 @@ def bench_name(scenario: str, transport: str | None, payload_label: str) -> str:
     if scenario in SOCKET_SCENARIOS:
         return f"{scenario}/{transport}/{payload_label}"
     return f"{scenario}/{payload_label}"
+
+
+# Codec families: codecs are ranked only within their family (`Codec.family`).
+FAMILY_GENERAL = "general"                    # from the Python object to bytes and back
+FAMILY_PREPARED = "prepared message"          # a schema codec timed from a built message
+FAMILY_TYPED = "typed, validating"            # decodes into validated models of the shape
+FAMILY_UNVALIDATED = "typed, no validation"   # decodes into models but accepted a bad document
+FAMILIES = (FAMILY_GENERAL, FAMILY_PREPARED, FAMILY_TYPED, FAMILY_UNVALIDATED)

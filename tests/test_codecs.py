@@ -24,7 +24,11 @@ from serbench.codecs import (
 from serbench.errors import UserError
 from serbench.fidelity import check
 
-BUILTIN = sorted(n for n, e in codec_entries().items() if e.distribution == "serbench")
+#: Codecs derived from the payload's shape (schema codecs, typed models) carry no arbitrary
+#: value: tests/test_schema_codecs.py and tests/test_typed_codecs.py cover them.
+SHAPED_MODULES = ("serbench.codecs.schema_family:", "serbench.codecs.typed_family:")
+BUILTIN = sorted(n for n, e in codec_entries().items()
+                 if e.distribution == "serbench" and not e.target.startswith(SHAPED_MODULES))
 COMPOSITIONS = ["msgpack+zlib", "pickle+zstd", "orjson+lz4"]
 ALL_CODECS = BUILTIN + COMPOSITIONS
 
@@ -129,6 +133,52 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "int keys": ("lossy", ("non-str keys→str",)),
     },
     "orjson": ORJSON,
+    # The zoo (issue 11; docs/codecs.md).
+    "ujson": {  # arbitrary-size ints and NaN literals round-trip
+        "empty bytes": ("unsupported", "encode: TypeError"),
+        "4 MiB bytes": ("unsupported", "encode: TypeError"),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("lossy", ("non-str keys→str",)),
+    },
+    "rapidjson": {  # bytes_mode=BM_UTF8: bytes go out as UTF-8 text
+        "empty bytes": ("lossy", ("bytes→str",)),
+        "4 MiB bytes": ("unsupported", "encode: UnicodeDecodeError"),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("unsupported", "is not JSON serializable"),
+    },
+    "simplejson": {  # allow_nan=False is its default
+        "nan": ("unsupported", "Out of range float values are not JSON compliant"),
+        "inf": ("unsupported", "Out of range float values are not JSON compliant"),
+        "-inf": ("unsupported", "Out of range float values are not JSON compliant"),
+        "nan in list": ("unsupported", "Out of range float values are not JSON compliant"),
+        "empty bytes": ("lossy", ("bytes→str",)),
+        "4 MiB bytes": ("unsupported", "encode: UnicodeDecodeError"),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("lossy", ("non-str keys→str",)),
+    },
+    "pysimdjson": ORJSON,  # orjson encodes for it
+    "ormsgpack": {
+        "int 2^64": ("unsupported", "Integer exceeds 64-bit range"),
+        "int -2^63-1": ("unsupported", "Integer exceeds 64-bit range"),
+        "int -(2^64-1)": ("unsupported", "Integer exceeds 64-bit range"),
+        "int -2^64": ("unsupported", "Integer exceeds 64-bit range"),
+        "tuple": TUPLE_LOSSY,
+        "int keys": ("unsupported", "Dict key must be str"),
+    },
+    "bson": {  # a BSON document is a str-keyed mapping: every other top-level value is refused
+        **{value_id: ("unsupported", "encoder expected a mapping type")
+           for value_id, value in VALUES.items() if not isinstance(value, dict)},
+        "int keys": ("unsupported", "documents must have only string keys"),
+    },
+    "dill": ALL_EXACT,
+    "marshal": ALL_EXACT,
+    "jsonpickle": ALL_EXACT,  # keys=True
+    "serpent": {  # bytes_repr=False: bytes as a base64 dict; NaN as {"__class__": "float", ...}
+        "nan": ("wrong", "float came back as dict"),
+        "nan in list": ("wrong", "float came back as dict"),
+        "empty bytes": ("wrong", "bytes came back as dict"),
+        "4 MiB bytes": ("wrong", "bytes came back as dict"),
+    },
     # A compressor changes the bytes, never what round-trips.
     "msgpack+zlib": MSGPACK,
     "pickle+zstd": ALL_EXACT,
@@ -164,6 +214,9 @@ def test_boundary_round_trip(codec_name: str, value_id: str) -> None:
         assert result.status == "lossy", result.detail
         assert result.losses == expected[1]
         assert result.detail == ", ".join(expected[1])
+    elif expected[0] == "wrong":
+        assert result.status == "wrong", result
+        assert expected[1] in result.detail
     else:
         assert result.status == "unsupported", result
         assert expected[1] in result.detail
@@ -334,6 +387,16 @@ CAPABILITIES = {
     "json": (True, True, False, True),
     "msgspec-json": (True, True, False, True),
     "null": (True, True, False, False),
+    "ujson": (True, True, False, True),
+    "rapidjson": (True, True, False, True),
+    "simplejson": (True, True, False, True),
+    "pysimdjson": (True, True, False, True),
+    "ormsgpack": (True, True, False, False),
+    "bson": (True, True, False, False),
+    "dill": (False, False, True, False),
+    "marshal": (False, False, True, False),
+    "jsonpickle": (False, False, False, True),
+    "serpent": (True, True, False, True),
 }
 
 
@@ -361,6 +424,14 @@ SERBENCH_LAYER = {
     "pickle-oob": {"encode", "decode"},  # its out-of-band frame
     "json": {"encode", "decode"},  # json.dumps returns str; json.loads refuses a memoryview
     "null": {"encode", "decode"},  # the identity: nothing to call
+    # dumps returns str, loads refuses a memoryview (tests/test_codecs_zoo.py has the detail).
+    "ujson": {"encode", "decode"},
+    "rapidjson": {"encode", "decode"},
+    "simplejson": {"encode", "decode"},
+    "pysimdjson": {"decode"},  # parser.parse(bytes, True) on a reused simdjson.Parser
+    "jsonpickle": {"encode", "decode"},
+    # dill.dumps(obj, 5) where dill's default protocol (pickle's) is not 5 (before 3.14).
+    "dill": {"encode"} if pickle.DEFAULT_PROTOCOL != 5 else set(),
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serbench.bench.cell import cached_payload
 from serbench.payloads import make_payload
+from serbench.payloads.cache import cached_payload
 from serbench.runner.prepare import Preparer
 
 

@@ -592,8 +592,8 @@ def test_format1_tables_match_the_golden_file(run: Run) -> None:
 def test_format1_tables_keep_every_figure_of_serbench_01(run: Run) -> None:
     # What changed since serbench 0.1's report, and only that: a "fastest" the t-test cannot
     # separate from the runner-up is a tie (both bold), the environment says the results
-    # format, and each payload gained a percentile table. Every 0.1 line is still there once
-    # the tie is read back as the codec it named.
+    # format, each payload gained a percentile table, and the run a fidelity matrix. Every 0.1
+    # line is still there once the tie is read back as the codec it named.
     def plain(line: str) -> str:
         return re.sub(r"\| tie: ([^,|]+), [^|]+ \|", r"| \1 |", line.replace("**", ""))
 
@@ -604,9 +604,13 @@ def test_format1_tables_keep_every_figure_of_serbench_01(run: Run) -> None:
         assert line in new[position:], line
         position = new.index(line, position) + 1
     added = set(new) - set(old)
+    start = new.index("## Fidelity: what each codec round-trips")
+    fidelity_section = set(new[start:start + 3 + len(run.codecs)])
+    assert len(fidelity_section) == 3 + len(run.codecs)
     assert {line for line in added if not line.startswith(
         ("| codec | transport | p50 |", "|---|---|---|---|---|---|---|---|", "| Results format"))
-        and not re.match(r"\| [\w-]+( \(transport floor\))? \| (tcp|uds) \| ", line)} == set()
+        and not re.match(r"\| [\w-]+( \(transport floor\))? \| (tcp|uds) \| ", line)
+        and line not in fidelity_section} == set()
 
 
 @pytest.mark.slow

@@ -28,8 +28,15 @@ from serbench.vocabulary import TRANSPORTS
 pytestmark = pytest.mark.slow
 TESTED_SCENARIOS = ("roundtrip", "stream", "encode", "decode")
 TESTED_TRANSPORTS = ("tcp", "uds")
-TESTED_CODECS = ("pickle", "pickle-oob", "cloudpickle", "msgpack", "cbor2", "orjson", "json",
-                 "msgspec-msgpack", "msgspec-json", "null")
+ORIGINAL_CODECS = ("pickle", "pickle-oob", "cloudpickle", "msgpack", "cbor2", "orjson", "json",
+                   "msgspec-msgpack", "msgspec-json", "null")
+ZOO_CODECS = ("ujson", "rapidjson", "simplejson", "pysimdjson", "ormsgpack", "bson", "dill",
+              "marshal", "jsonpickle", "serpent",
+              "protobuf", "protobuf-prepared", "avro", "avro-prepared", "arrow", "arrow-prepared",
+              "capnp", "capnp-prepared", "thrift", "thrift-prepared",
+              "msgspec-struct", "msgspec-struct-msgpack", "pydantic", "cattrs", "mashumaro",
+              "orjson-dataclass", "orjson-dict")
+TESTED_CODECS = ORIGINAL_CODECS + ZOO_CODECS
 PAYLOADS = ("small", "numpy:1000")
 REQUIRED_COLUMNS = ["codec", "scenario", "transport", "payload", "status", "mean_s", "stdev_s",
                     "p50_s", "p90_s", "p99_s", "p999_s", "max_s", "msgs_per_s", "mb_per_s",
@@ -93,11 +100,14 @@ def test_every_cell_ran_or_was_skipped_for_fidelity(run_dir: Path) -> None:
         else:
             assert row["status"] == "ok"
             assert row["fidelity"] in ("exact", "lossy")
-    # Every codec round-trips `small`; only the pickle family and null ship numpy arrays.
+    # Every codec round-trips `small`; numpy arrays travel in the pickle family (dill,
+    # jsonpickle too), null, and the schema codecs (a repeated double / an Arrow column).
     ok = {(r["codec"], r["payload"]) for r in rows if r["status"] == "ok"}
     assert {c for c, p in ok if p == "small-2"} == set(TESTED_CODECS)
-    assert {c for c, p in ok if p == "numpy-1000"} == {"pickle", "pickle-oob", "cloudpickle",
-                                                       "null"}
+    schema = {f"{lang}{variant}" for lang in ("protobuf", "avro", "arrow", "capnp", "thrift")
+              for variant in ("", "-prepared")}
+    assert {c for c, p in ok if p == "numpy-1000"} == {
+        "pickle", "pickle-oob", "cloudpickle", "dill", "jsonpickle", "null", *schema}
 
 
 def test_every_scenario_and_transport_was_measured_for_every_codec(run_dir: Path) -> None:
@@ -151,11 +161,12 @@ def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
 
     from serbench.codecs import encoded_size, get_codec
     from serbench.payloads import make_payload
+    from serbench.shapes.resolve import bound_codec
 
     made = make_payload("small")
     for row in _rows(run_dir):
         if row["payload"] == "small-2" and row["status"] == "ok":
-            codec = get_codec(row["codec"])
+            codec = bound_codec(get_codec(row["codec"]), made)
             assert int(row["encoded_bytes"]) == encoded_size(codec.encode(codec.prepared(made.obj)))
             assert int(row["reference_bytes"]) == len(pickle.dumps(made.obj, protocol=5))
 
@@ -210,8 +221,11 @@ def test_environment_records_machine_versions_matrix_and_times(run_dir: Path) ->
 def test_default_matrix_is_embedded_parsed_and_expanded() -> None:
     path = builtin_matrix_path("default")
     matrix = load_matrix(path)
-    assert {c for c, e in codec_entries().items() if e.distribution == "serbench"} <= set(
-        matrix.codecs)
+    # The original ten and one representative of each zoo family (the zoo matrix has them all).
+    assert set(matrix.codecs) == {*ORIGINAL_CODECS, "ormsgpack", "protobuf", "msgspec-struct"}
+    builtin = {c for c, e in codec_entries().items() if e.distribution == "serbench"}
+    for name in ("zoo", "full"):
+        assert builtin <= set(load_matrix(builtin_matrix_path(name)).codecs), name
     assert len({p.partition(":")[0] for p in matrix.payloads}) >= 4
     assert set(matrix.transports) == set(TRANSPORTS)
     assert set(matrix.scenarios) == set(SCENARIOS)
@@ -219,7 +233,7 @@ def test_default_matrix_is_embedded_parsed_and_expanded() -> None:
     per_payload = len(SCENARIOS) - len(SOCKET_SCENARIOS) + len(SOCKET_SCENARIOS) * len(TRANSPORTS)
     assert len(cells) == len(matrix.codecs) * len(matrix.payloads) * per_payload
     assert len(set(cells)) == len(cells)
-    for name in ("full", "sweep"):
+    for name in ("full", "zoo", "sweep"):
         assert expand(load_matrix(builtin_matrix_path(name)))
 
 

@@ -69,6 +69,14 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--payload-cache", default=None, metavar="FILE",
                        help="the payload, pickled by serbench run (the same object "
                             "--payload makes, without generating it again in every worker)")
+    group.add_argument("--connect", default=None, metavar="HOST:PORT",
+                       help="use the `serbench serve` there (naming this cell's codec per "
+                            "connection) instead of forking a server")
+    group.add_argument("--secret-file", default=None, metavar="PATH",
+                       help="the secret of the --connect server")
+    group.add_argument("--link-endpoints", default=None, metavar="C,S,HOST:PORT,HOST:PORT",
+                       help="run across serbench run's --link: the client in namespace C, "
+                            "the server in S (serbench.link.endpoints)")
     group.add_argument("--round", type=int, default=None,
                        help="the run's round this worker belongs to (run metadata "
                             "serbench_round: pairs codecs measured in the same round)")
@@ -76,7 +84,7 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
 
 _FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
               "samples_dir", "max_frame", "io_timeout", "stream_batch", "round",
-              "payload_cache", "codec_target")
+              "payload_cache", "codec_target", "connect", "secret_file", "link_endpoints")
 
 
 def main() -> None:
@@ -94,7 +102,8 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
     from serbench.bench import loops
     from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
-    from serbench.payloads import make_payload
+    from serbench.payloads.cache import made_payload
+    from serbench.shapes.resolve import bound_codec
     from serbench.transport.server_process import ServerProcess
 
     client_cpu, server_cpu = placement.cpus_for(args.pin)
@@ -102,14 +111,24 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     codec = (get_codec_at(args.codec, args.codec_target) if args.codec_target
              else get_codec(args.codec))
     conn = None
-    if args.scenario in SOCKET_SCENARIOS:
+    if args.scenario in SOCKET_SCENARIOS and args.connect:
+        conn = cleanup.enter_context(_remote_connection(args))
+    elif args.scenario in SOCKET_SCENARIOS:
         # Fork the server before the payload exists: the child then shares no payload pages
         # with the client (no copy-on-write faults in the timed loop, no doubled memory).
+        link = None
+        if args.link_endpoints:  # across a link: this process joins the client namespace
+            from serbench.link.endpoints import Endpoints
+
+            link = Endpoints.from_arg(args.link_endpoints)
+            link.enter_client()
         server = cleanup.enter_context(ServerProcess(
             args.codec, args.transport, cpu=server_cpu, gc_policy=args.gc,
-            max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork"))
+            max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork",
+            payload=args.payload, payload_cache=args.payload_cache, link=link))
         conn = cleanup.enter_context(server.connect())
-    made = cached_payload(args.payload_cache, args.payload) or make_payload(args.payload)
+    made = made_payload(args.payload, args.payload_cache)
+    codec = bound_codec(codec, made)  # a schema or typed codec derives its schema here
     obj = codec.prepared(made.obj)
     encoded = codec.encode(obj)
     size = encoded_size(encoded)
@@ -138,6 +157,24 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     keep_samples(args, samples)
 
 
+def _remote_connection(args: argparse.Namespace) -> Any:
+    """A connection to the `--connect` server, in this cell's codec (and payload)."""
+    from serbench.fleet.remote import parse_address
+    from serbench.transport.auth import read_secret_file
+    from serbench.transport.connection import Connection
+
+    if not args.secret_file:
+        raise SystemExit("--connect needs --secret-file")
+    conn = Connection.open(parse_address(args.connect), read_secret_file(Path(args.secret_file)),
+                           args.max_frame, args.io_timeout)
+    try:
+        conn.select(args.codec, args.payload)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
               batch: int | None) -> dict[str, str | int | float]:
     meta: dict[str, str | int | float] = {
@@ -163,22 +200,9 @@ def _metadata(args: argparse.Namespace, codec: Any, made: Any, size: int,
         meta["serbench_stream_batch"] = batch
     if args.round is not None:
         meta["serbench_round"] = args.round
+    if args.connect and args.transport:
+        meta["serbench_server"] = args.connect
     return meta
-
-
-def cached_payload(path: str | None, spec: str) -> Any:
-    """The payload `serbench run` pickled for its workers, or None (no cache, or another
-    payload's): generating a large seeded payload in every worker costs tens of ms each."""
-    if not path:
-        return None
-    import pickle
-
-    try:
-        with open(path, "rb") as handle:
-            made = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
-    return made if getattr(made, "spec", None) == spec else None
 
 
 def keep_samples(args: argparse.Namespace, samples: list[array[int]]) -> None:

@@ -52,4 +52,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(format_table(["payload", "default size", "description"],
                        [[p["name"], f"{p['default_size']} {p['unit']}", p["description"]]
                         for p in payloads]))
+    print()
+    _print_corpus()
     return 0
+
+
+def _print_corpus() -> None:
+    """The corpus payloads, and whether each is in the cache (docs/corpus.md)."""
+    from serbench.corpus import DOCUMENTS, document_status
+    from serbench.tables import format_table
+
+    print("Corpus payloads (real-world JSON documents; fetched, not generated)")
+    rows = []
+    for name, doc in DOCUMENTS.items():
+        status = document_status(name)
+        state = (f"{status.size} bytes" if status.verified
+                 else "hash mismatch: run serbench corpus fetch" if status.cached
+                 else "not fetched: run serbench corpus fetch")
+        rows.append([f"corpus:{name}", state, doc.description])
+    print(format_table(["payload", "cache", "description"], rows))

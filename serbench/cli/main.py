@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING
 
 from serbench.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, print_error
 from serbench.cli.compare import add_compare_command
+from serbench.cli.corpus_cmd import add_corpus_command
 from serbench.cli.harness import add_harness_command
 from serbench.cli.list_cmd import add_list_command
+from serbench.cli.load_cmd import add_load_command
+from serbench.cli.merge_cmd import add_merge_command
+from serbench.cli.model_cmd import add_model_command
 from serbench.cli.report import add_report_command
 from serbench.cli.run import add_run_command
 from serbench.cli.serve import add_serve_command
@@ -37,9 +41,13 @@ COMMANDS: list[Register] = [
     add_run_command,
     add_report_command,
     add_compare_command,
+    add_merge_command,
     add_serve_command,
     add_harness_command,
     add_variance_command,
+    add_load_command,
+    add_corpus_command,
+    add_model_command,
 ]
 
 

@@ -17,7 +17,7 @@ def add_run_command(sub: Any) -> None:
     """Register `run` on the CLI's subparsers."""
     p = sub.add_parser("run", help="run a benchmark matrix (default: scenarios/default.toml)")
     p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
-                   "(default, full, sweep)")
+                   "(default, full, zoo, sweep)")
     p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")
     p.add_argument("--payloads", help="comma-separated payload specs, e.g. small,records:10000")
     p.add_argument("--transports", help="comma-separated: tcp,uds")
@@ -35,6 +35,22 @@ def add_run_command(sub: Any) -> None:
     p.add_argument("--pin", choices=["same", "split", "none"],
                    help="CPU placement of client and server (default from the matrix: same)")
     p.add_argument("--gc", choices=["on", "off"], help="GC policy (default from the matrix: on)")
+    p.add_argument("--link", metavar="RATE[,RTT]",
+                   help="run the socket scenarios across a link built on this machine "
+                        "(network namespaces, tbf, a delay), e.g. 100mbit,1ms: the rate and "
+                        "the added round-trip time; needs root (docs/link.md)")
+    p.add_argument("--connect", metavar="HOST:PORT",
+                   help="time the socket scenarios against `serbench serve --codec all` on "
+                        "another host (TCP; checked before the run; docs/remote.md)")
+    p.add_argument("--secret-file", metavar="FILE",
+                   help="the --connect server's secret (one line of hex, mode 0600)")
+    p.add_argument("--shard", metavar="i/N",
+                   help="run the i-th of N deterministic parts of the matrix (whole payloads, "
+                        "so every comparison group stays on one machine); merge the parts "
+                        "with serbench merge (docs/fleets.md)")
+    p.add_argument("--machine", metavar="NAME",
+                   help="the machine name serbench merge files this run under (default: host "
+                        "name and CPU model), e.g. a node type or a CI runner label")
     p.add_argument("--cell-timeout", type=float, default=900.0, metavar="S",
                    help="give up on one worker after S seconds (a hang guard; default 900)")
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
@@ -154,8 +170,8 @@ def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
     if "payloads" in changes and args.with_matrix_payloads:
         changes["payloads"] = [*matrix.payloads,
                                *(p for p in changes["payloads"] if p not in matrix.payloads)]
-    for key in ("pin", "gc"):
-        if getattr(args, key):
+    for key in ("pin", "gc", "link"):
+        if getattr(args, key, None):
             changes[key] = getattr(args, key)
     matrix = dataclasses.replace(matrix, **changes)
     validate(matrix)
@@ -222,15 +238,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         outdir = Path(args.output) if args.output else default_output()
     matrix, chosen = _matrix_from_args(args)
     _check_codecs(matrix, chosen and not args.resume)
+    matrix, facts, remote = _beyond_this_host(args, matrix, chosen)
     for spec in matrix.payloads:  # bad payload specs fail now, before anything runs
         make_payload(spec)
     plan = dataclasses.replace(run_plan(args, matrix, outdir), started=started)
+    if remote is not None:
+        plan = dataclasses.replace(plan, worker=dataclasses.replace(
+            plan.worker, connect=remote[0], secret_file=str(remote[1])))
     results.check_writable(outdir)
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
+    from serbench.environment import noted
+
     try:
-        outcome = runner.run(plan)
+        with noted(facts):
+            outcome = runner.run(plan)
     except (KeyboardInterrupt, runner.Interrupted):
         print(f"\nserbench run: interrupted; finished work is kept in {outdir}; "
               f"finish with: serbench run --resume {outdir}", file=sys.stderr)
@@ -270,3 +293,47 @@ def _report(outdir: Path) -> None:
               f"try: serbench report {outdir}", file=sys.stderr)
         return
     print(f"serbench run: report in {paths[0]}")
+
+
+def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
+                      ) -> tuple[Any, dict[str, Any], tuple[str, Path] | None]:
+    """`--shard` and `--connect`: the matrix to run, the facts environment.json records, and
+    the remote server (address, secret file) the workers connect to, if any."""
+    facts: dict[str, Any] = {"machine": args.machine} if args.machine else {}
+    if args.shard:
+        from serbench.fleet.shard import parse_shard, shard_matrix
+
+        if args.resume:
+            raise UserError("--shard with --resume: a resumed run keeps the shard it started "
+                            "with; drop --shard")
+        matrix, shard = shard_matrix(matrix, parse_shard(args.shard))
+        facts.update(shard)
+    remote = _remote_of(args)
+    if remote is not None:
+        from serbench.fleet.options import remote_matrix
+
+        if getattr(args, "link", None):
+            raise UserError("--connect and --link: a link is built on this machine; pick one")
+        matrix, more = remote_matrix(matrix, remote[0], remote[1], chosen and not args.resume)
+        facts.update(more)
+    return matrix, facts, remote
+
+
+def _remote_of(args: argparse.Namespace) -> tuple[str, Path] | None:
+    """The server to connect to: `--connect`, or the one a resumed run was started with."""
+    from serbench.results import ResultsError, read_environment
+
+    if args.connect:
+        if not args.secret_file:
+            raise UserError("--connect needs --secret-file FILE (the server's secret)")
+        return args.connect, Path(args.secret_file).absolute()
+    if args.secret_file:
+        raise UserError("--secret-file goes with --connect HOST:PORT")
+    if args.resume:
+        try:
+            budget = read_environment(Path(args.resume)).get("worker_budget") or {}
+        except ResultsError:
+            return None
+        if budget.get("connect") and budget.get("secret_file"):
+            return str(budget["connect"]), Path(budget["secret_file"])
+    return None

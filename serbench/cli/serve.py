@@ -61,7 +61,10 @@ def add_serve_command(sub: Subparsers) -> None:
         description="Run the scenario server for one codec and print `READY tcp HOST PORT` "
         "(or `READY uds PATH`) on stdout when it listens. Clients must hold its secret "
         "(--secret-file). Stop it with Ctrl-C or SIGTERM.")
-    p.add_argument("--codec", required=True, help="the codec the server decodes and encodes")
+    p.add_argument("--codec", required=True, metavar="NAME[,NAME...]|all",
+                   help="the codec the server decodes and encodes; a list (or `all`) lets "
+                   "each connection name one of them (`serbench run --connect`), the first "
+                   "(`all`: null) serving connections that name none")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--listen", metavar="HOST:PORT",
                        help=f"TCP address (default {DEFAULT_HOST}:0; port 0 picks a free "
@@ -170,10 +173,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
     if args.max_connections < 1:
         raise UserError("--max-connections must be at least 1")
+    from serbench.cli.common import split_list
+    from serbench.codecs.compression import limit_decompression
+    from serbench.fleet.catalogue import CodecCatalogue
+
+    limit_decompression(args.max_frame)  # a compression bomb fails at the frame limit
+    names = split_list(args.codec)
+    served = None if names == ["all"] else names
     try:
-        codec = get_codec(args.codec)
+        codecs = [get_codec(name) for name in served or ["null"]]
     except CodecUnavailable as exc:
         raise UserError(f"codec {args.codec!r} is unavailable: {exc}") from exc
+    codec = codecs[0]
+    unsafe = [c.name for c in codecs if not c.safe_for_untrusted_input] if served else ["pickle"]
 
     cleanup = contextlib.ExitStack()
     with cleanup:
@@ -186,16 +198,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             say(f"warning: listening on {where}, beyond this machine: the traffic is neither "
                 "encrypted nor integrity-protected after the handshake; only the handshake "
                 "proves a peer holds the secret")
-            if not codec.safe_for_untrusted_input:
-                say(f"warning: the {codec.name} codec is not safe for untrusted input: any peer "
-                    "holding the secret, or anyone who can inject into an established "
-                    f"connection on the network, can run code as user id {os.geteuid()} on "
-                    "this machine")
-        say(f"{codec.name} server on {where}; {secret_note}; max frame {args.max_frame} bytes, "
+            if unsafe:
+                how = "every codec may be named" if served is None else "it is served"
+                say(f"warning: the {', '.join(unsafe)} codec is not safe for untrusted input "
+                    f"({how}): any peer holding the secret, or anyone who can inject into an "
+                    f"established connection on the network, can run code as user id "
+                    f"{os.geteuid()} on this machine")
+        say(f"{args.codec} server on {where}; {secret_note}; max frame {args.max_frame} bytes, "
             f"timeout {args.timeout:g} s, at most {args.max_connections} connections; "
             "stop with Ctrl-C")
         config = server.ServerConfig(codec, secret, args.max_frame, args.timeout,
-                                     args.max_connections)
+                                     args.max_connections, choose=CodecCatalogue(served))
         server.run(listener, config, watch_stdin=args.exit_on_stdin_eof)
         say("stopped")
     return 0

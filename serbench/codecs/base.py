@@ -13,11 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from serbench.shapes.model import Shape, ShapeUnsupported
+from serbench.vocabulary import FAMILY_GENERAL
+
 #: What a codec plugin builds on: the record, its encoded form and the factory helpers.
 __all__ = [
     "Codec",
     "CodecUnavailable",
     "Encoded",
+    "ShapeUnsupported",
     "dist_version",
     "encoded_size",
     "joined",
@@ -56,6 +60,20 @@ class Codec:
     #: Turns a payload into what `encode` is given; only the `null` codec needs it (it ships a
     #: pre-encoded blob). Runs outside every timed region.
     prepare: Callable[[Any], Any] | None = None
+    #: For a codec derived from the payload's shape (schema codecs, typed models): called
+    #: with the payload object and its shape (`serbench.shapes`) outside every timed region,
+    #: returns the codec for that payload, or raises `ShapeUnsupported` with the reason (the
+    #: cell is then `unsupported`). Everything that runs a codec on a payload binds it first
+    #: (`serbench.shapes.resolve.bound_codec`).
+    specialise: Callable[[Any, Shape], Codec] | None = None
+    #: Codecs are ranked only against codecs of the same family (`serbench.vocabulary`
+    #: FAMILIES): a schema codec's prepared-message variant never against its populating one,
+    #: a typed decoder that does not validate never as a validator.
+    family: str = FAMILY_GENERAL
+    #: What the timed calls cover, where a library offers more than one starting point
+    #: (schema codecs: "populate + encode" from the Python object, or "encode" of a prepared
+    #: message); shown beside the codec in listings and the report.
+    timing: str = ""
 
     def capabilities(self) -> dict[str, bool]:
         """The capability flags by name, for listings and results metadata."""
@@ -65,6 +83,10 @@ class Codec:
             "same_python_only": self.same_python_only,
             "human_readable": self.human_readable,
         }
+
+    def for_payload(self, obj: Any, shape: Shape) -> Codec:
+        """This codec bound to a payload: itself, or what `specialise` derives from the shape."""
+        return self if self.specialise is None else self.specialise(obj, shape)
 
     def prepared(self, obj: Any) -> Any:
         """The object this codec's `encode` is timed on (the payload itself for real codecs)."""

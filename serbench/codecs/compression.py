@@ -5,6 +5,16 @@ decompresses into a new buffer and hands the inner decoder a view of it. That co
 one Python function on each side, the same thin layer for every `<codec>+<compressor>`, around
 the compressor's own calls (`zlib.compress`, a reused `ZstdCompressor().compress`,
 `lz4.frame.compress` and their decompressors).
+
+Decompression is bounded: a server reachable from another host must hold its memory limit
+against a peer that holds the secret, and a few kilobytes of zeros compressed decompress into
+gigabytes. Every decompressor stops at `MAX_DECOMPRESSED` bytes (the transport's maximum frame
+size, or `serbench serve --max-frame`) and raises `DecompressionLimit`, so a bomb fails its own
+frame (the server logs it and closes that connection) and nothing larger is ever allocated.
+Each bound is the library's own:
+zlib's `decompressobj().decompress(data, max_length)`, zstd's declared content size checked
+before `decompress(data, max_output_size=...)`, lz4's declared content size and
+`decompress_chunk(..., max_length=...)`.
 """
 
 from __future__ import annotations
@@ -14,6 +24,26 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from serbench.codecs.base import Codec, CodecUnavailable, Encoded, dist_version, joined, require
+from serbench.shapes.model import Shape
+from serbench.transport.framing import DEFAULT_MAX_FRAME
+
+#: The most bytes one frame may decompress into: the transport's maximum frame size.
+MAX_DECOMPRESSED = DEFAULT_MAX_FRAME
+_limit = [MAX_DECOMPRESSED]  # read per frame, so `serbench serve --max-frame` applies to all
+
+
+def limit_decompression(max_bytes: int) -> None:
+    """Bound every compressed codec's decompression to `max_bytes` (a server's --max-frame)."""
+    _limit[0] = max_bytes
+
+
+class DecompressionLimit(ValueError):
+    """A frame would decompress into more than `MAX_DECOMPRESSED` bytes (a compression bomb)."""
+
+
+def _over(name: str, limit: int) -> DecompressionLimit:
+    return DecompressionLimit(f"the {name} frame decompresses to more than {limit} bytes (the "
+                              "maximum frame size): refused")
 
 
 @dataclass(frozen=True)
@@ -31,27 +61,78 @@ class Compressor:
 def _zlib() -> Compressor:
     import zlib
 
+    decompressobj = zlib.decompressobj
+
+    def decompress(data: Any) -> bytes:
+        """zlib.decompress with a ceiling: one byte over the limit means a bomb."""
+        limit = _limit[0]
+        stream = decompressobj()
+        out = stream.decompress(data, limit + 1)
+        if len(out) > limit:
+            raise _over("zlib", limit)
+        if not stream.eof:
+            raise zlib.error("incomplete or truncated zlib stream")
+        return out
+
     return Compressor(
         "zlib", "python", zlib.ZLIB_RUNTIME_VERSION, "level 6 (default)",
-        zlib.compress, zlib.decompress,
+        zlib.compress, decompress,
     )
 
 
 def _zstd() -> Compressor:
     zstandard = require("zstandard")
     compressor = zstandard.ZstdCompressor(level=3)
-    decompressor = zstandard.ZstdDecompressor()
+    unbounded = zstandard.ZstdDecompressor().decompress
+    content_size = zstandard.frame_content_size
+
+    def decompress(data: Any) -> bytes:
+        """A frame declaring its size is decompressed into exactly that (refused above the
+        limit); one that does not declare it stops at the limit (`max_output_size`)."""
+        limit = _limit[0]
+        declared = content_size(data)
+        if declared > limit:
+            raise _over("zstd", limit)
+        try:
+            out: bytes = unbounded(data, max_output_size=limit)
+        except zstandard.ZstdError as exc:
+            if declared >= 0:
+                raise
+            raise DecompressionLimit(f"the zstd frame declares no size and does not decompress "
+                                     f"within {limit} bytes (the maximum frame size): {exc}"
+                                     ) from exc
+        return out
+
     return Compressor(
         "zstd", "zstandard", dist_version("zstandard"), "level 3 (default)",
-        compressor.compress, decompressor.decompress,
+        compressor.compress, decompress,
     )
 
 
 def _lz4() -> Compressor:
     frame = require("lz4.frame", "lz4")
+    low = frame._frame  # lz4.frame's own C calls: the only ones that take a max_length
+    info, context, chunk = low.get_frame_info, low.create_decompression_context, \
+        low.decompress_chunk
+
+    def decompress(data: Any) -> bytes:
+        """lz4.frame.decompress with a ceiling: at most the declared content size (or the
+        limit when none is declared) plus one byte is ever produced."""
+        limit = _limit[0]
+        declared = info(data)["content_size"] or limit
+        if declared > limit:
+            raise _over("lz4", limit)
+        out, _, done = chunk(context(), data, max_length=declared + 1)
+        if len(out) > declared:
+            raise _over("lz4", limit) if declared == limit else ValueError(
+                f"the lz4 frame decompresses to more than its declared {declared} bytes")
+        if not done:
+            raise ValueError("incomplete or truncated lz4 frame")
+        return out  # type: ignore[no-any-return]
+
     return Compressor(
         "lz4", "lz4", dist_version("lz4"), "lz4.frame defaults",
-        frame.compress, frame.decompress,
+        frame.compress, decompress,
     )
 
 
@@ -82,6 +163,10 @@ def compressed(inner: Codec, compressor_name: str) -> Codec:
     def decode(view: memoryview) -> Any:
         return inner_decode(memoryview(decompress(view)))
 
+    def _bind_then_compress(obj: Any, shape: Shape) -> Codec:
+        """A shape-derived codec is bound first, then composed with the compressor."""
+        return compressed(inner.for_payload(obj, shape), compressor_name)
+
     return replace(
         inner,
         name=f"{inner.name}+{comp.name}",
@@ -89,6 +174,9 @@ def compressed(inner: Codec, compressor_name: str) -> Codec:
         encode=encode,
         decode=decode,
         call_path=f"{comp.name}.compress(join({inner.call_path.split(' / ')[0]})) / "
-        f"{inner.call_path.split(' / ')[-1]} of {comp.name}.decompress(view)",
+        f"{inner.call_path.split(' / ')[-1]} of {comp.name}.decompress(view) (bounded to the "
+        "maximum frame size)",
         human_readable=False,
+        specialise=None if inner.specialise is None else _bind_then_compress,
     )
+

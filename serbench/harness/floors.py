@@ -14,40 +14,19 @@ decoders a `memoryview` of the receive buffer, and any cost of that shows in the
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 from serbench.codecs import Codec, joined
+from serbench.harness.floor_model import Floor
+from serbench.harness.floors_schema import ROWS as SCHEMA_ROWS
+from serbench.harness.floors_typed import ROWS as TYPED_ROWS
+from serbench.harness.floors_zoo import ROWS as ZOO_ROWS
 from serbench.payloads import make_payload
+from serbench.shapes import Shape, ShapeUnsupported
+from serbench.shapes.resolve import shape_of
 from serbench.vocabulary import PICKLE_PROTOCOL
 
-__all__ = ["FLOORS", "Floor", "check_floor", "floor_encoding", "payload_once"]
-
-
-@dataclass(frozen=True)
-class Floor:
-    """How one codec's library is called directly, as `pyperf timeit` set-up and statements."""
-
-    codec: str
-    #: Run once before either statement: imports and objects built once. `obj` is the payload.
-    setup: tuple[str, ...]
-    #: Timed: one encode of `obj`.
-    encode: str
-    #: Run once before `decode`: binds `data` to the encoded bytes (and what decode needs).
-    decode_setup: tuple[str, ...]
-    #: Timed: one decode of `data`.
-    decode: str
-    #: serbench's codec wraps the library's bytes in a frame of its own (pickle-oob's header):
-    #: its encoding ends with the floor's bytes instead of being equal to them.
-    framed: bool = False
-
-    def setup_lines(self, scenario: str) -> list[str]:
-        """The set-up statements `scenario` (`encode` or `decode`) needs, in order."""
-        return [*self.setup, *self.decode_setup] if scenario == "decode" else [*self.setup]
-
-    def statement(self, scenario: str) -> str:
-        """The timed statement of `scenario`."""
-        return self.decode if scenario == "decode" else self.encode
+__all__ = ["FLOORS", "Floor", "check_floor", "floor_encoding", "payload_once", "shape_once"]
 
 
 _P = PICKLE_PROTOCOL
@@ -78,6 +57,7 @@ FLOORS: dict[str, Floor] = {row.codec: row for row in (
           ("import msgspec", "encoder = msgspec.json.Encoder()",
            "decoder = msgspec.json.Decoder()"),
           "encoder.encode(obj)", ("data = encoder.encode(obj)",), "decoder.decode(data)"),
+    *ZOO_ROWS, *SCHEMA_ROWS, *TYPED_ROWS,
 )}
 
 
@@ -91,9 +71,20 @@ def payload_once(spec: str) -> Any:
     return make_payload(spec).obj
 
 
-def floor_encoding(floor: Floor, obj: Any) -> bytes:
-    """The bytes the floor's decode statement is timed on, made by running its set-up here."""
-    namespace: dict[str, Any] = {"obj": obj}
+@functools.cache
+def shape_once(spec: str) -> Shape | None:
+    """The payload's shape (declared or inferred), made once per process: what a schema or
+    typed codec's row builds its schema or models from in set-up (None: it has none)."""
+    try:
+        return shape_of(make_payload(spec))
+    except ShapeUnsupported:
+        return None
+
+
+def floor_encoding(floor: Floor, obj: Any, shape: Shape | None = None) -> bytes:
+    """The bytes the floor's decode statement is timed on, made by running its set-up here
+    (with `obj` the payload and `shape` its shape bound, as the harness's set-up binds them)."""
+    namespace: dict[str, Any] = {"obj": obj, "shape": shape}
     exec("\n".join(floor.setup_lines("decode")), namespace)  # the table's own constant text
     data = namespace["data"]
     if not isinstance(data, bytes):
@@ -101,13 +92,14 @@ def floor_encoding(floor: Floor, obj: Any) -> bytes:
     return data
 
 
-def check_floor(floor: Floor, codec: Codec, obj: Any, label: str) -> int:
+def check_floor(floor: Floor, codec: Codec, obj: Any, label: str,
+                shape: Shape | None = None) -> int:
     """Raise if `codec` no longer encodes `obj` to the floor's bytes; return their size.
 
     Equal bytes mean the row and the codec call the same library with the same options, so
     the pair compares like with like.
     """
-    data = floor_encoding(floor, obj)
+    data = floor_encoding(floor, obj, shape)
     mine = joined(codec.encode(codec.prepared(obj)))
     same = mine.endswith(data) if floor.framed else mine == data
     if not same:

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from serbench import environment, results
+from serbench import environment, fidelity, results
 from serbench.codecs import CodecUnavailable, codec_entries, get_codec
 from serbench.errors import UserError
 from serbench.harness import memory
-from serbench.harness.floors import FLOORS, check_floor
+from serbench.harness.floors import FLOORS, check_floor, shape_once
 from serbench.harness.output import format_markdown, write_csv
 from serbench.payloads import make_payload
 from serbench.runner.processes import run_cell_program
@@ -175,11 +175,21 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
             continue
         row = FLOORS[codec_name]
         for spec, payload in made.items():
-            size = check_floor(row, codec, payload.obj, payload.label)
+            # Bound as a run binds it (schema and typed codecs derive their schema here); a
+            # codec that does not round-trip this payload has no cell to hold against a floor.
+            verdict, bound = fidelity.check_bound(codec, payload)
+            if not verdict.timed:
+                if skipped is not None:
+                    skipped[f"{codec_name} on {payload.label}"] = (
+                        f"{verdict.status}: {verdict.detail}")
+                continue
+            size = check_floor(row, bound, payload.obj, payload.label, shape_once(spec))
             for scenario in ("encode", "decode"):
                 name = f"{scenario}/{codec_name}/{payload.label}"
-                setup = ["import gc", "from serbench.harness.floors import payload_once",
-                         f"obj = payload_once({spec!r})", *row.setup_lines(scenario),
+                setup = ["import gc",
+                         "from serbench.harness.floors import payload_once, shape_once",
+                         f"obj = payload_once({spec!r})", f"shape = shape_once({spec!r})",
+                         *row.setup_lines(scenario),
                          gc_line]
                 stmt = row.statement(scenario)
                 floor = [*py, "pyperf", "timeit", "--name", name, *affinity, *budget]

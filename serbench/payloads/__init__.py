@@ -4,6 +4,9 @@ A spec names one payload instance:
 
 - `records` or `records:5000` (or `records:5k`): a registered shape at a size;
 - `file:PATH`: a user's file (`.json`, `.msgpack`, `.cbor`, `.pickle`);
+- `corpus:NAME`: a real-world JSON document (`twitter`, `citm_catalog`, `canada`, `github`)
+  fetched by `serbench corpus fetch` (docs/corpus.md); `corpus:` is reserved, so a factory
+  module or a payload shape called `corpus` is not reachable through a spec;
 - `package.module:function`: a user's factory, called with no arguments.
 
 Shapes come from the `serbench.payloads` entry-point group (the built-ins register there too).
@@ -30,6 +33,7 @@ __all__ = ["DEFAULT_SEED", "GROUP", "MadePayload", "Payload", "get_payload", "ma
 
 _SIZE = re.compile(r"^(\d+)([kKmM]?)$")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+CORPUS_PREFIX = "corpus:"
 
 
 @functools.cache
@@ -82,6 +86,8 @@ def make_payload(spec: str, seed: int = DEFAULT_SEED) -> MadePayload:
         path = Path(spec[len("file:"):])
         obj = load_payload_file(path)
         return MadePayload(spec, path.stem, path.stem, None, None, f"user file {path}", obj)
+    if spec.startswith(CORPUS_PREFIX):
+        return _from_corpus(spec[len(CORPUS_PREFIX):])
     name, sep, size_text = spec.partition(":")
     if sep and name not in payload_entries() and _FACTORY.match(spec):
         return _from_factory(spec)
@@ -111,3 +117,17 @@ def _from_factory(spec: str) -> MadePayload:
     if not callable(factory):
         raise UserError(f"payload factory {spec!r}: {module_name} has no callable {attr!r}")
     return MadePayload(spec, attr, attr, None, None, f"factory {spec}", factory())
+
+
+def _from_corpus(name: str) -> MadePayload:
+    """A corpus document. Its `name` is the whole spec, `corpus:twitter`: that is what makes it
+    again, and it cannot collide with a shape or a user's `twitter.json` (whose name is
+    `twitter`). The label uses `-`, like every other label, since labels go into benchmark and
+    file names."""
+    from serbench.corpus import DOCUMENTS, document_path, load_document
+
+    obj = load_document(name)  # UserError for an unknown or unfetched document
+    size = document_path(name).stat().st_size
+    spec = f"{CORPUS_PREFIX}{name}"
+    return MadePayload(spec, f"corpus-{name}", spec, None, None,
+                       f"{name}.json: {DOCUMENTS[name].description} ({size:,} bytes)", obj)

@@ -13,6 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from serbench.payloads.model import Payload
+from serbench.shapes.model import (
+    Field,
+    ListOf,
+    MapOf,
+    OptionalOf,
+    Record,
+    Scalar,
+    Shape,
+    ShapeUnsupported,
+    UnionOf,
+)
 
 _SCRIPTS = [
     "The quick brown fox jumps over the lazy dog",
@@ -145,13 +156,61 @@ def objects(size: int, seed: int) -> list[Event]:
     return out
 
 
-SMALL = Payload("small", "dict with a name and an age (+ size-2 short fields)", 2, "fields", small)
+# The declared shapes: what each generator makes, in the shape description every schema codec
+# and typed model is derived from (tests check that inference from the objects agrees).
+_INT, _FLOAT, _STR = Scalar("int"), Scalar("float"), Scalar("str")
+
+
+def small_shape(size: int) -> Shape:
+    """name, age, then `size - 2` fields each an int or a short word."""
+    extra = tuple(Field(f"field{i}", UnionOf((_INT, _STR))) for i in range(max(0, size - 2)))
+    return Record("Small", (Field("name", _STR), Field("age", _INT), *extra))
+
+
+def records_shape(size: int) -> Shape:
+    """A list of one flat record type; `note` may be None."""
+    return ListOf(Record("Row", (
+        Field("id", _INT), Field("name", _STR), Field("email", _STR), Field("score", _FLOAT),
+        Field("active", Scalar("bool")), Field("balance", _INT),
+        Field("note", OptionalOf(_STR)))))
+
+
+def nested_shape(size: int) -> Shape:
+    """No schema states it: random keys and values of every kind at every level."""
+    raise ShapeUnsupported("nested is an irregular tree (random keys; a value may be a scalar "
+                           "of any kind, a dict or a list): no record, map or list type fits")
+
+
+def blob_shape(size: int) -> Shape:
+    """A header record with one bytes field."""
+    return Record("Blob", (Field("id", _INT), Field("content_type", _STR),
+                           Field("data", Scalar("bytes"))))
+
+
+def objects_shape(size: int) -> Shape:
+    """A list of `Event` dataclasses, each holding a `Point`."""
+    point = Record("Point", (Field("x", _FLOAT), Field("y", _FLOAT), Field("label", _STR)),
+                   f"{__name__}:Point")
+    return ListOf(Record("Event", (
+        Field("id", _INT), Field("when", Scalar("datetime")), Field("where", point),
+        Field("span", ListOf(_INT, "tuple")), Field("tags", ListOf(_INT, "frozenset")),
+        Field("raw", Scalar("bytes")), Field("scores", MapOf(_INT, _FLOAT))),
+        f"{__name__}:Event"))
+
+
+SMALL = Payload("small", "dict with a name and an age (+ size-2 short fields)", 2, "fields", small,
+                small_shape)
 RECORDS = Payload("records", "list of flat records: str/int/float/bool/None", 1000, "records",
-                  records)
-NESTED = Payload("nested", "tree of dicts and lists, up to 8 levels deep", 1000, "nodes", nested)
-BLOB = Payload("blob", "small dict holding one large bytes value", 1_000_000, "bytes", blob)
-FLOATS = Payload("floats", "flat list of Python floats", 10_000, "floats", floats)
-TEXT = Payload("text", "unicode strings in 8 scripts, with emoji", 1000, "strings", text)
-NUMPY = Payload("numpy", "float64 numpy array", 100_000, "elements", numpy_array)
+                  records, records_shape)
+NESTED = Payload("nested", "tree of dicts and lists, up to 8 levels deep", 1000, "nodes", nested,
+                 nested_shape)
+BLOB = Payload("blob", "small dict holding one large bytes value", 1_000_000, "bytes", blob,
+               blob_shape)
+FLOATS = Payload("floats", "flat list of Python floats", 10_000, "floats", floats,
+                 lambda size: ListOf(_FLOAT))
+TEXT = Payload("text", "unicode strings in 8 scripts, with emoji", 1000, "strings", text,
+               lambda size: ListOf(_STR))
+NUMPY = Payload("numpy", "float64 numpy array", 100_000, "elements", numpy_array,
+                lambda size: ListOf(_FLOAT, "ndarray"))
 OBJECTS = Payload("objects", "dataclasses with tuples, frozensets, datetimes, bytes, int keys",
-                  100, "objects", objects)
+                  100, "objects", objects, objects_shape)

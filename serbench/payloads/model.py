@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from serbench.shapes.model import Shape
+
 DEFAULT_SEED = 42
 
 
@@ -18,6 +20,10 @@ class Payload:
     default_size: int
     unit: str
     generate: Callable[[int, int], Any]
+    #: The declared shape at a size (`serbench.shapes`), for schema codecs and typed models;
+    #: None: inferred from the generated object. It raises `ShapeUnsupported` for a shape no
+    #: schema states.
+    shape: Callable[[int], Shape] | None = None
 
 
 @dataclass(frozen=True)

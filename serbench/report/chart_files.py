@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serbench.link.session import link_label
 from serbench.report import analysis, trust
 from serbench.report.chart_parts import Colours
 from serbench.report.charts import (
@@ -102,8 +103,11 @@ def figures(run: Run) -> list[tuple[str, str, str, Any]]:
     """(slug, title, caption, figure) of every chart the run has data for, in report order."""
     colours = codec_colours(run.codecs)
     out = []
+    link = link_label(run.environment)
     for slug, title, caption, func in CHARTS:
         fig = func(run, colours)
+        if fig is not None and link is not None:  # across a link: every title says which
+            _with_link(fig, link)
         if fig is not None:
             out.append((slug, title, caption if isinstance(caption, str) else caption(run),
                         fig))
@@ -111,8 +115,16 @@ def figures(run: Run) -> list[tuple[str, str, str, Any]]:
         out.append((f"size-sweep-{_slug(sweep.name)}", f"Size sweep: {sweep.name}",
                     f"Mean time per call against the size of the {sweep.name} payload "
                     f"({', '.join(sweep.payloads)}), log-log, one line per codec.",
-                    sweep_chart(run, colours, sweep)))
+                    _with_link(sweep_chart(run, colours, sweep), link)))
     return out
+
+
+def _with_link(fig: Any, link: str | None) -> Any:
+    """The figure, its title followed by the run's link (serbench.link) when it has one."""
+    if link is not None:
+        title = fig.get_suptitle()
+        fig.suptitle(f"{title}\n{link}" if title else link)
+    return fig
 
 
 def _slug(text: str) -> str:

@@ -13,6 +13,7 @@ from serbench.report.report_tables import (
     best_table,
     call_path_table,
     environment_table,
+    fidelity_matrix_table,
     overview,
     payload_table,
     percentile_note,
@@ -47,6 +48,8 @@ class ReportContent:
     payloads: tuple[PayloadSection, ...]
     charts: tuple[ChartFile, ...]
     call_paths: Table
+    #: Codec x payload fidelity classes: what each codec round-trips.
+    fidelity: Table
     problems: Table
 
 
@@ -75,5 +78,6 @@ def report_content(run: Run, charts: list[ChartFile]) -> ReportContent:
         payloads=tuple(sections),
         charts=tuple(charts),
         call_paths=call_path_table(run),
+        fidelity=fidelity_matrix_table(run),
         problems=problem_table(run),
     )

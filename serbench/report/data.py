@@ -19,6 +19,7 @@ from serbench.intervals import Interval
 from serbench.results import ResultsError
 from serbench.vocabulary import (
     FAILED,
+    FAMILY_GENERAL,
     FLOOR_CODEC,
     OK,
     PERCENTILE_KEYS,
@@ -91,6 +92,10 @@ class CellResult:
     p999_lo_s: float | None = None
     p999_hi_s: float | None = None
     reply_bytes: int | None = None
+    #: The codec's family (ranked only within it; "" in runs before the zoo: general) and
+    #: what a schema codec's timed calls cover.
+    family: str = ""
+    timing: str = ""
     #: pyperf's values (seconds per call), one per timed value over every worker process.
     values: tuple[float, ...] = ()
     #: The mean of each worker process's values (the unit of replication), in file order.
@@ -110,6 +115,12 @@ class CellResult:
     def rankable(self) -> bool:
         """Measured on a payload the codec round-trips (exact or lossy): it may be ranked."""
         return self.timed and self.fidelity in TIMED_CLASSES
+
+    @property
+    def headline(self) -> bool:
+        """Ranked in the payload's headline (the general family: from the Python object to
+        bytes and back); prepared-message and typed codecs are ranked in their own tables."""
+        return self.family in ("", FAMILY_GENERAL)
 
     @property
     def payload_name(self) -> str:

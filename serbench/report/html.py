@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from serbench.report.chart_files import ChartFile
 from serbench.report.content import report_content
 from serbench.report.data import Run
+from serbench.report.load_report import load_fragment
 from serbench.report.report_tables import Table
 
 TEMPLATE = "report.html.j2"
@@ -38,13 +39,18 @@ def render_html(run: Run, charts: list[ChartFile]) -> str:
     nav = [("environment", "Environment"), ("how-to-read", "How to read this"),
            ("summary", "Summary per payload"),
            *((f"chart-{c.slug}", c.title) for c in charts),
-           ("codecs", "Codecs: the timed call paths"), ("problems", "Skipped and failed cells")]
+           ("codecs", "Codecs: the timed call paths"),
+           ("fidelity", "Fidelity: what each codec round-trips"),
+           ("problems", "Skipped and failed cells")]
+    # A `serbench load` written into the same results directory joins the report.
+    load_html = load_fragment(run.directory, run.directory / "charts")
     if content.warnings:
         nav.insert(0, ("suspect", "Why this run is suspect"))
     pngs = [(chart, base64.b64encode(chart.png.read_bytes()).decode("ascii"))
             for chart in charts]
     return _templates().get_template(TEMPLATE).render(
-        content=content, start=str(run.environment.get("start", "?")), nav=nav, charts=pngs)
+        content=content, start=str(run.environment.get("start", "?")), nav=nav, charts=pngs,
+        load_html=Markup(load_html) if load_html else None)
 
 
 def inline_code(text: str) -> Markup:

@@ -44,7 +44,8 @@ def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:
         lines += [f"### {chart.title}", "", f"![{chart.title}]({link})", "",
                   f"{chart.caption} ([SVG]({svg}))", ""]
     lines += ["## Codecs: the timed call paths", "", table_markdown(content.call_paths), "",
-              "## Skipped and failed cells", ""]
+              "## Fidelity: what each codec round-trips", "", table_markdown(content.fidelity),
+              "", "## Skipped and failed cells", ""]
     problems = content.problems
     lines += [table_markdown(problems) if problems.rows else "None: every cell was measured.",
               ""]

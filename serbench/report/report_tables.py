@@ -9,7 +9,14 @@ from serbench.report import analysis, prose, summary
 from serbench.report import text as fmt
 from serbench.report.data import Run
 from serbench.report.text import TIMES
-from serbench.vocabulary import FAILED, FLOOR_CODEC, OK, P999_MIN_SAMPLES, SKIPPED
+from serbench.vocabulary import (
+    FAILED,
+    FAMILY_GENERAL,
+    FLOOR_CODEC,
+    OK,
+    P999_MIN_SAMPLES,
+    SKIPPED,
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,9 @@ def payload_table(payload: summary.PayloadSummary, reference: str | None) -> Tab
     best = {(b.measure, c) for b in payload.best for c in b.codecs}
     rows, bold, flagged = [], set(), set()
     for i, codec in enumerate(payload.codecs):
-        row = [_codec_label(codec), payload.fidelity[i] or "?"]
+        family = payload.families[i] if payload.families else ""
+        row = [_codec_label(codec) + (f" ({family}: ranked apart)" if family else ""),
+               payload.fidelity[i] or "?"]
         for j, (measure, entry) in enumerate(zip(payload.measures, payload.entries[i],
                                                  strict=True)):
             cell = entry.cell
@@ -154,6 +163,18 @@ def call_path_table(run: Run) -> Table:
     return Table(("codec", "library", "timed call path", "options"),
                  tuple((p.codec, f"{p.library} {p.version}".strip(), p.call_path, p.options)
                        for p in summary.call_paths(run)))
+
+
+def fidelity_matrix_table(run: Run) -> Table:
+    """Codec x payload: how each codec round-trips each payload of the run (exact, lossy,
+    unsupported, wrong), whether or not it was timed there; the codec's family beside it."""
+    rows = []
+    for codec in run.codecs:
+        cells = [run.payload_cell(codec, payload) for payload in run.payloads]
+        family = next((c.family for c in cells if c is not None and not c.headline), "")
+        rows.append((codec, family or FAMILY_GENERAL,
+                     *(c.fidelity or "?" if c is not None else "" for c in cells)))
+    return Table(("codec", "family", *run.payloads), tuple(rows))
 
 
 def problem_table(run: Run) -> Table:

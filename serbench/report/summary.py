@@ -61,6 +61,8 @@ class PayloadSummary:
     entries: tuple[tuple[SummaryEntry, ...], ...]
     best: tuple[Best, ...]
     encoded_bytes: tuple[int | None, ...]
+    #: Each codec's family where it is not the general one ("" else): ranked on its own.
+    families: tuple[str, ...] = ()
 
 
 def summarize(run: Run) -> list[PayloadSummary]:
@@ -70,7 +72,7 @@ def summarize(run: Run) -> list[PayloadSummary]:
         measures = tuple(m for m in run.measures
                          if any(run.cell(c, m, payload) for c in run.codecs))
         codecs = tuple(c for c in run.codecs if run.payload_cell(c, payload) is not None)
-        entries, fidelity, encoded = [], [], []
+        entries, fidelity, encoded, families = [], [], [], []
         for codec in codecs:
             row = []
             for measure in measures:
@@ -81,17 +83,18 @@ def summarize(run: Run) -> list[PayloadSummary]:
             entries.append(tuple(row))
             any_cell = run.payload_cell(codec, payload)
             fidelity.append(any_cell.fidelity if any_cell else "")
+            families.append("" if any_cell is None or any_cell.headline else any_cell.family)
             ranked = rankable_pair(run, codec, payload)
             encoded.append(ranked.encoded_bytes if ranked else None)
         best = []
         for j, measure in enumerate(measures):
             contenders = [e for codec, row in zip(codecs, entries, strict=True)
                           if codec != FLOOR_CODEC and (e := row[j]).cell is not None
-                          and e.cell.rankable]
+                          and e.cell.rankable and e.cell.headline]
             if contenders:
                 best.append(_best(run, measure, contenders))
         out.append(PayloadSummary(payload, measures, codecs, tuple(fidelity), tuple(entries),
-                                  tuple(best), tuple(encoded)))
+                                  tuple(best), tuple(encoded), tuple(families)))
     return out
 
 

@@ -11,10 +11,15 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serbench.matrix import Cell
 from serbench.runner.prepare import CodecOnPayload
 from serbench.transport import placement
+from serbench.vocabulary import SOCKET_SCENARIOS
+
+if TYPE_CHECKING:
+    from serbench.link.spec import LinkSpec
 
 
 @dataclass(frozen=True)
@@ -27,15 +32,23 @@ class WorkerBudget:
     min_time: float
     loops: int | None = None
     min_samples: int = 0
+    #: `HOST:PORT` of a `serbench serve` the socket scenarios use instead of forking their own
+    #: server (`serbench run --connect`), and the file holding its secret.
+    connect: str | None = None
+    secret_file: str | None = None
 
 
-def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int) -> int:
-    """Loops per value: fixed, or from the in-process estimate so a value lasts about
-    `min_time`; round trips get enough for `min_samples` latencies over `min_rounds` rounds."""
+def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int,
+              link: LinkSpec | None = None) -> int:
+    """Loops per value: fixed, or from the in-process estimate (plus what the run's `link`
+    adds on the wire) so a value lasts about `min_time`; round trips get enough for
+    `min_samples` latencies over `min_rounds` rounds."""
     if w.loops:
         return w.loops
     size = prep.fidelity.encoded_bytes or 0
     per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
+    if link is not None and cell.transport == "tcp" and cell.scenario in SOCKET_SCENARIOS:
+        per_message += link.wire_s(cell.scenario, size)
     batch = prep.stream_batch() if cell.scenario == "stream" else 1
     loops = math.ceil(w.min_time / max(per_message * batch, 1e-9))
     if cell.scenario == "roundtrip" and w.min_samples:
@@ -46,8 +59,10 @@ def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int
 def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int, pin: str,
                    gc: str, number: int, output: Path, samples_dir: Path,
                    payload_cache: Path | None = None,
-                   codec_target: str | None = None) -> list[str]:
-    """`python -m serbench.bench.cell --worker ...` for one cell in one round."""
+                   codec_target: str | None = None,
+                   link_endpoints: str | None = None) -> list[str]:
+    """`python -m serbench.bench.cell --worker ...` for one cell in one round (across the
+    run's link when `link_endpoints` is given: serbench.link.endpoints)."""
     cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
            "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
            "--bench-name", cell.name(prep.payload.label), "--pin", pin, "--gc", gc,
@@ -56,12 +71,16 @@ def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int
            "--warmups", str(w.warmups)]
     if cell.transport:
         cmd += ["--transport", cell.transport]
+        if w.connect is not None and w.secret_file is not None:
+            cmd += ["--connect", w.connect, "--secret-file", w.secret_file]
     if payload_cache is not None:
         cmd += ["--payload-cache", str(payload_cache)]
     if codec_target is not None:
         cmd += ["--codec-target", codec_target]
     if cell.scenario == "stream":
         cmd += ["--stream-batch", str(prep.stream_batch())]
+    if link_endpoints is not None and cell.transport == "tcp":
+        cmd += ["--link-endpoints", link_endpoints]
     client_cpu = placement.cpus_for(pin)[0]
     if client_cpu is not None:
         # pyperf re-pins its workers (to --affinity, or to isolated CPUs it detects) after

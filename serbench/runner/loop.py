@@ -43,6 +43,7 @@ from serbench.runner.record import (
     process_means,
 )
 from serbench.runner.rows import base_row, measured_columns
+from serbench.runner.schema_files import write_schemas
 from serbench.runner.summarise import CellRecord, drift, precision, summarise
 from serbench.stats import latency_percentiles
 from serbench.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
@@ -92,12 +93,21 @@ def run(plan: RunPlan) -> RunOutcome:
             locks.machine_lock(plan.wait_for_machine, plan.concurrent, plan.progress) as beside:
         if plan.started is not None:  # time spent waiting for another run is not budget
             plan = dataclasses.replace(plan, started=plan.started + plan.clock() - before)
-        return _Run(plan, beside).execute()
+        with _open_link(plan) as link:  # the run's --link, built inside the machine lock
+            return _Run(plan, beside, link).execute()
+
+
+def _open_link(plan: RunPlan) -> Any:
+    """The matrix's link for the run (a no-op context without one); see serbench.link."""
+    from serbench.link.session import open_link
+
+    return open_link(plan.matrix.link, plan.progress)
 
 
 class _Run:
-    def __init__(self, plan: RunPlan, beside: bool) -> None:
+    def __init__(self, plan: RunPlan, beside: bool, link: Any = None) -> None:
         self.plan = plan
+        self.link = link
         self.out = plan.outdir
         self.store = ResultsStore(plan.outdir)
         self.preparer = Preparer()
@@ -111,6 +121,8 @@ class _Run:
             "round_budget": dataclasses.asdict(plan.rounds),
             "format_version": results.FORMAT_VERSION,
             "measured_beside_other_run": beside})
+        if link is not None:
+            self.env["link"] = link.record()
         self.seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(
             2**31)
         self.round_times: list[float] = []
@@ -147,6 +159,9 @@ class _Run:
             if not prep.timed:
                 row.update(status=SKIPPED,
                            detail=f"{prep.fidelity.status}: {prep.fidelity.detail}")
+            elif self.link is not None and (
+                    why := self.link.skip_reason(cell.scenario, cell.transport)):
+                row.update(status=SKIPPED, detail=why)
             else:
                 row["status"] = OK
                 bench = self.store.benchmark(cell.codec, row["benchmark"])
@@ -164,16 +179,19 @@ class _Run:
         started = self.plan.started if self.plan.started is not None else self.plan.clock()
         self.env["status"] = "running"
         previous = signal.signal(signal.SIGTERM, raise_interrupted)
+        interrupt_handler: Any = None
         try:
             self._resume_state()
             self._prepare()
+            write_schemas(self.out, self.preparer.pairs().values())
             timed = [r for r in self.order if r.row["status"] == OK]
             self.planned = self.plan.rounds.planned(0.0, [])
             if self.plan.resume:
                 done = max((max(r.rounds) for r in timed if r.rounds), default=0)
                 self.planned = max(self.planned, done, self.resume_planned)
             self.plan.progress(f"{len(timed)} cells to time, "
-                               f"{len(self.order) - len(timed)} skipped for fidelity; "
+                               f"{len(self.order) - len(timed)} skipped"
+                               f"{' for fidelity' if self.link is None else ''}; "
                                f"{self._plan_words()}")
             number = 1
             while number <= self.planned:
@@ -202,6 +220,8 @@ class _Run:
                 number += 1
         except (KeyboardInterrupt, Interrupted):
             self.env["status"] = "interrupted"
+            # An impatient second Ctrl-C must not cut short the saving of what was measured.
+            interrupt_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
             raise
         except ResultsWriteError as exc:
             self.env["status"] = "interrupted"
@@ -216,6 +236,8 @@ class _Run:
             suspects = summarise(self.order)
             with contextlib.suppress(OSError, ResultsWriteError):
                 self._write(final=True, suspects=suspects)
+            if interrupt_handler is not None:
+                signal.signal(signal.SIGINT, interrupt_handler)
         return RunOutcome(self._rows(), self.kept, suspects, self.completed)
 
     def _plan_words(self) -> str:
@@ -245,11 +267,13 @@ class _Run:
             output, samples_dir = work / "bench.json", work / "samples"
             w = self.plan.worker
             cmd = worker_command(cell, prep, w, loops_for(w, cell, prep,
-                                                          self.plan.rounds.min_rounds),
+                                                          self.plan.rounds.min_rounds,
+                                                          self.link.spec if self.link else None),
                                  self.plan.matrix.pin, self.plan.matrix.gc, number, output,
                                  samples_dir,
                                  self.preparer.cache_file(cell.payload, self.cache_dir),
-                                 codec_target(cell.codec))
+                                 codec_target(cell.codec),
+                                 link_endpoints=self.link.worker_arg if self.link else None)
             started = self.plan.clock()
             error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
             worker_s = self.plan.clock() - started

@@ -85,7 +85,7 @@ class Preparer:
             result = fidelity.Fidelity(codec_name, made.label, UNSUPPORTED,
                                        f"codec unavailable: {exc}")
             return CodecOnPayload(result, None, made, reference_bytes=reference)
-        result = fidelity.check(codec, made.label, made.obj)
+        result, codec = fidelity.check_bound(codec, made)
         prep = CodecOnPayload(result, codec, made, reference_bytes=reference)
         if result.timed:
             obj = codec.prepared(made.obj)

@@ -9,6 +9,7 @@ from serbench.intervals import quantile_interval
 from serbench.matrix import Cell
 from serbench.runner.prepare import CodecOnPayload
 from serbench.stats import latency_percentiles
+from serbench.vocabulary import FAMILY_GENERAL
 
 
 def base_row(cell: Cell, prep: CodecOnPayload) -> dict[str, Any]:
@@ -22,6 +23,8 @@ def base_row(cell: Cell, prep: CodecOnPayload) -> dict[str, Any]:
         "reference_bytes": prep.reference_bytes, "reply_bytes": prep.reply_bytes,
         "library": prep.codec.library if prep.codec else "",
         "version": prep.codec.version if prep.codec else "",
+        "family": prep.codec.family if prep.codec else FAMILY_GENERAL,
+        "timing": prep.codec.timing if prep.codec else "",
     }
 
 

@@ -5,9 +5,10 @@
 - Its ratio to the transport floor (`null`) in socket scenarios; a codec faster than the floor
   beyond its interval is impossible when its frames are no smaller than null's, so the cell
   (and the run) is marked suspect.
-- Ranks within a group; "fastest" only when the paired interval against the runner-up
-  excludes 1 at the group's family-wise 95 % (Bonferroni over its pairs: the ranking picks
-  the pair from the data), else the rank-1 row names the codec it is tied with.
+- Ranks within a group, per codec family (`Codec.family`); "fastest" only when the paired
+  interval against the runner-up excludes 1 at the ranked set's family-wise 95 % (Bonferroni
+  over its pairs: the ranking picks the pair from the data), else the rank-1 row names the
+  codec it is tied with.
 - Drift: how the reference codec's time moved from the first round to each later one.
 """
 
@@ -22,7 +23,13 @@ from typing import Any
 from serbench.intervals import Interval, family_confidence, mean_interval, paired_ratio
 from serbench.matrix import Cell
 from serbench.runner.plan import GroupKey, group_key
-from serbench.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC, SOCKET_SCENARIOS
+from serbench.vocabulary import (
+    FAMILY_GENERAL,
+    FLOOR_CODEC,
+    OK,
+    REFERENCE_CODEC,
+    SOCKET_SCENARIOS,
+)
 
 #: Below this frame size the loopback transport cost does not depend on the size (one
 #: segment, one copy), so null is a floor for any codec's small frames.
@@ -106,9 +113,18 @@ def _summarise_group(members: Sequence[CellRecord]) -> list[str]:
 
 
 def _rank(ok: Sequence[CellRecord]) -> None:
-    """Rank timed codecs (not the floor) by their geometric-mean time over the rounds."""
-    ranked = sorted((m for m in ok if m.cell.codec != FLOOR_CODEC),
-                    key=lambda m: _geomean(m.rounds.values()))
+    """Rank timed codecs (not the floor) by their geometric-mean time over the rounds, each
+    family on its own: a prepared-message encode is never ranked against a populating one."""
+    families: dict[str, list[CellRecord]] = {}
+    for member in ok:
+        if member.cell.codec != FLOOR_CODEC:
+            families.setdefault(member.row.get("family") or FAMILY_GENERAL, []).append(member)
+    for members in families.values():
+        _rank_family(members)
+
+
+def _rank_family(members: Sequence[CellRecord]) -> None:
+    ranked = sorted(members, key=lambda m: _geomean(m.rounds.values()))
     for number, member in enumerate(ranked, 1):
         member.row["rank"] = number
     if len(ranked) >= 2:

@@ -6,14 +6,29 @@ Kept apart from `server_process` so a client of a server it did not start (a tes
 
 from __future__ import annotations
 
+import json
 import socket
+from typing import Any
 
 from serbench.codecs.base import Encoded
 from serbench.transport.auth import client_handshake
+from serbench.transport.errors import TransportError
 from serbench.transport.framing import DEFAULT_MAX_FRAME, FrameReader, send_frame, set_timeouts
-from serbench.transport.protocol import ACK, DEFAULT_TIMEOUT_S, MODE_ROUNDTRIP, stream_mode
+from serbench.transport.protocol import (
+    ACK,
+    DEFAULT_TIMEOUT_S,
+    MODE_INFO,
+    MODE_ROUNDTRIP,
+    SELECT_OK,
+    select_frame,
+    stream_mode,
+)
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "Refused"]
+
+
+class Refused(TransportError):
+    """The server will not use the codec this connection named; the message says why."""
 
 
 class Connection:
@@ -31,7 +46,8 @@ class Connection:
         if isinstance(address, str):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         else:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.settimeout(timeout_s)
@@ -44,6 +60,29 @@ class Connection:
             sock.close()
             raise
         return cls(sock, reader)
+
+    def select(self, codec: str, payload: str | None = None) -> None:
+        """Name this connection's codec (and the payload a shape-derived codec is bound to);
+        raises `Refused` with the server's reason."""
+        from serbench.fleet.hostinfo import python_identity
+
+        send_frame(self.sock, select_frame(codec, payload, python_identity()))
+        reply = bytes(self.reader.read_frame())
+        if reply != SELECT_OK:
+            reason = reply.partition(b" ")[2].decode(errors="replace") or repr(reply[:80])
+            raise Refused(f"the server refused codec {codec}: {reason}")
+
+    def info(self) -> dict[str, Any]:
+        """The server's protocol version and host (`info` mode; the connection ends after)."""
+        send_frame(self.sock, MODE_INFO)
+        reply = bytes(self.reader.read_frame())
+        try:
+            data = json.loads(reply)
+        except ValueError as exc:
+            raise TransportError(f"the server's info frame is not JSON: {reply[:80]!r}") from exc
+        if not isinstance(data, dict):
+            raise TransportError("the server's info frame is not a JSON object")
+        return data
 
     def start_roundtrip(self) -> None:
         """Put the connection in round-trip mode."""

@@ -7,7 +7,9 @@ when it listens, and exits when its stdin closes (its parent is gone), on SIGTER
 
 Per connection: the handshake, then one mode frame, then frames until the client closes.
 - `roundtrip`: decode each frame, encode the decoded object, send it back;
-- `stream <batch>`: decode each frame; after every `batch` frames send a 4-byte acknowledgement.
+- `stream <batch>`: decode each frame; after every `batch` frames send a 4-byte acknowledgement;
+- `load`: as `roundtrip`, each frame prefixed by an 8-byte request id the reply repeats;
+- `stats`: one reply with the server's kind and CPU time (`protocol.stats_reply`).
 A bad frame (too large, truncated, undecodable), a failed handshake or a silent peer costs only
 its own connection: one log line saying which connection, at which step and why, the
 connection closed, the server keeps serving. Nothing a peer sends is buffered beyond the
@@ -32,17 +34,37 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
 from serbench.codecs import Codec, get_codec
+from serbench.codecs.base import parts
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
 from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
-from serbench.transport.framing import DEFAULT_MAX_FRAME, FrameReader, send_frame, set_timeouts
+from serbench.transport.framing import (
+    DEFAULT_MAX_FRAME,
+    SMALL_FRAME,
+    FrameReader,
+    send_frame,
+    set_timeouts,
+)
 
 # Re-exported (`X as X`): the protocol's words used to live here, and callers still find them.
-from serbench.transport.protocol import ACK, READY
+from serbench.transport.protocol import (
+    ACK,
+    MODE_INFO,
+    MODE_LOAD,
+    MODE_SELECT,
+    MODE_STATS,
+    PROTOCOL_VERSION,
+    READY,
+    REQUEST_ID,
+    SELECT_ERROR,
+    SELECT_OK,
+    stats_reply,
+)
 from serbench.transport.protocol import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from serbench.transport.protocol import MODE_ROUNDTRIP as MODE_ROUNDTRIP
 from serbench.transport.protocol import MODE_STREAM as MODE_STREAM
@@ -65,6 +87,8 @@ class ServerConfig:
     max_frame: int = DEFAULT_MAX_FRAME
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    #: Builds the codec a connection names (`select` frame); None: only `codec` is served.
+    choose: Callable[[str, str | None], Codec] | None = None
 
 
 def listen_tcp(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -153,6 +177,7 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
                       slots: threading.BoundedSemaphore) -> None:
     step = "during the handshake"
     serving = False
+    codec = config.codec
     try:
         if conn.family in (socket.AF_INET, socket.AF_INET6):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -162,13 +187,31 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
         step = "at its mode frame"
         reader = FrameReader(conn, config.max_frame, config.timeout_s)
         mode = bytes(reader.read_frame())
+        if mode.startswith(MODE_SELECT + b" "):
+            step = "naming its codec"
+            chosen = _select(conn, config, mode[len(MODE_SELECT) + 1:])
+            if isinstance(chosen, str):
+                log.warning("%s closed %s: refused: %s", who, step, chosen)
+                return
+            codec, step = chosen, "at its mode frame"
+            serving = True  # a client may name its codec and leave (a check before a run)
+            mode = bytes(reader.read_frame())
         serving = True
         if mode == MODE_ROUNDTRIP:
             step = "in roundtrip mode"
-            _echo(conn, reader, config.codec)
+            _echo(conn, reader, codec)
         elif mode.startswith(MODE_STREAM + b" ") and mode[len(MODE_STREAM) + 1:].isdigit():
             step = "in stream mode"
-            _sink(conn, reader, config.codec, int(mode[len(MODE_STREAM) + 1:]))
+            _sink(conn, reader, codec, int(mode[len(MODE_STREAM) + 1:]))
+        elif mode == MODE_LOAD:
+            step = "in load mode"
+            _answer_load(conn, reader, codec)
+        elif mode == MODE_STATS:
+            send_frame(conn, stats_reply("blocking"))
+        elif mode == MODE_INFO:
+            from serbench.fleet.hostinfo import info_reply
+
+            send_frame(conn, info_reply(PROTOCOL_VERSION))
         else:
             log.warning("%s closed %s: unknown mode %r", who, step, mode[:40])
     except PeerClosed as exc:
@@ -185,10 +228,38 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
     except Exception as exc:  # a frame the codec cannot decode: that connection only
         text = str(exc).splitlines()[0][:200] if str(exc).strip() else "(no message)"
         log.warning("%s closed %s: the %s codec failed on a frame: %s: %s", who, step,
-                    config.codec.name, type(exc).__name__, text)
+                    codec.name, type(exc).__name__, text)
     finally:
         conn.close()
         slots.release()
+
+
+def _select(conn: socket.socket, config: ServerConfig, body: bytes) -> Codec | str:
+    """The codec a client names (`protocol.select_frame`), answered `ok`; or the reason it is
+    refused, answered `error <reason>` (the caller closes the connection)."""
+    import json
+
+    from serbench.fleet.hostinfo import python_identity, python_mismatch
+
+    try:
+        asked = json.loads(body)
+        name, payload, python = str(asked["codec"]), asked.get("payload"), asked.get("python")
+        if config.choose is not None:
+            codec = config.choose(name, payload)
+        elif name == config.codec.name:
+            codec = config.codec
+        else:
+            raise ValueError(f"this server serves only {config.codec.name}, not {name}")
+        mismatch = python_mismatch(python_identity(), python if isinstance(python, dict) else {})
+        if codec.same_python_only and mismatch:
+            raise ValueError(f"{name} needs the same Python on both hosts: {mismatch}")
+    except Exception as exc:  # a bad request or a refused codec: that connection only
+        reason = str(exc).splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        with contextlib.suppress(OSError):
+            send_frame(conn, SELECT_ERROR + b" " + reason.encode())
+        return reason
+    send_frame(conn, SELECT_OK)
+    return codec
 
 
 def _echo(conn: socket.socket, reader: FrameReader, codec: Codec) -> None:
@@ -196,6 +267,23 @@ def _echo(conn: socket.socket, reader: FrameReader, codec: Codec) -> None:
     read, decode, encode = reader.read_frame, codec.decode, codec.encode
     while True:
         send_frame(conn, encode(decode(read())))
+
+
+def _answer_load(conn: socket.socket, reader: FrameReader, codec: Codec) -> None:
+    """Load: decode the body after the request id, re-encode, reply with the same id first.
+    A small reply goes out as one buffer (one syscall), a large one without joining."""
+    read, decode, encode = reader.read_frame, codec.decode, codec.encode
+    size = REQUEST_ID.size
+    while True:
+        frame = read()
+        if frame.nbytes < size:
+            raise TransportError(f"a load frame of {frame.nbytes} bytes has no {size}-byte "
+                                 "request id")
+        out = encode(decode(frame[size:]))
+        if type(out) is bytes and len(out) <= SMALL_FRAME:
+            send_frame(conn, bytes(frame[:size]) + out)
+        else:
+            send_frame(conn, [frame[:size], *parts(out)])
 
 
 def _sink(conn: socket.socket, reader: FrameReader, codec: Codec, batch: int) -> None:
@@ -270,7 +358,26 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
     parser.add_argument("--gc", choices=["on", "off"], default="on")
+    parser.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS)
+    parser.add_argument("--payload", default=None, metavar="SPEC",
+                        help="the payload a shape-derived codec (schema, typed) is bound to")
+    parser.add_argument("--payload-cache", default=None, metavar="FILE",
+                        help="the run's pickled payload, read instead of generating it")
     return parser.parse_args(argv)
+
+
+def bind_to_payload(codec: Codec, spec: str | None, cache: str | None) -> Codec:
+    """The codec this server decodes with: a codec derived from the payload's shape (schema
+    codecs, typed models) is bound to the payload first, as the client binds its own."""
+    if codec.specialise is None:
+        return codec
+    if spec is None:
+        raise SystemExit(f"codec {codec.name} is derived from the payload's shape: "
+                         "start the server with --payload SPEC")
+    from serbench.payloads.cache import made_payload
+    from serbench.shapes.resolve import bound_codec
+
+    return bound_codec(codec, made_payload(spec, cache))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,12 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         log.error("no usable secret on stdin (expected at least 32 hex digits): %s", exc)
         return 2
     placement.pin_self(args.cpu)
-    codec = get_codec(args.codec)
+    codec = bind_to_payload(get_codec(args.codec), args.payload, args.payload_cache)
     if args.transport == "tcp":
         listener = listen_tcp(args.host, args.port)
     else:
         listener = listen_unix(args.path)
-    config = ServerConfig(codec, secret, args.max_frame, args.timeout)
+    config = ServerConfig(codec, secret, args.max_frame, args.timeout, args.max_connections)
     try:
         run(listener, config, watch_stdin=True, gc_policy=args.gc)
     finally:

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from serbench.transport import placement
 from serbench.transport.auth import new_secret
@@ -65,6 +66,12 @@ class ServerProcess:
     secret: bytes = field(default_factory=new_secret)
     start_method: str = "exec"
     address: tuple[str, int] | str | None = None
+    #: The payload (spec, and the run's pickled copy) a shape-derived codec is bound to.
+    payload: str | None = None
+    payload_cache: str | None = None
+    #: Across a link (`serbench.link.endpoints.Endpoints`, fork only): listen in its server
+    #: namespace, and the client connects to its connect address.
+    link: Any = None
     _proc: subprocess.Popen[bytes] | None = None
     _forked: tuple[int, int] | None = None  # (pid, write end of the child's stdin pipe)
     _tmpdir: Path | None = None
@@ -89,6 +96,10 @@ class ServerProcess:
                "--timeout", str(self.timeout_s), "--gc", self.gc_policy]
         if self.cpu is not None:
             cmd += ["--cpu", str(self.cpu)]
+        if self.payload is not None:
+            cmd += ["--payload", self.payload]
+        if self.payload_cache is not None:
+            cmd += ["--payload-cache", self.payload_cache]
         if self.transport == "uds":
             cmd += ["--path", self._socket_path()]
         with open(self._tmpdir / "server.log", "wb") as log:
@@ -106,10 +117,13 @@ class ServerProcess:
 
         assert self._tmpdir is not None
         codec = get_codec(self.codec)
-        if self.transport == "tcp":
+        address: tuple[str, int] | str
+        if self.transport == "tcp" and self.link is not None:
+            listener, address = self.link.listen_tcp(), self.link.connect
+        elif self.transport == "tcp":
             listener = server.listen_tcp()
             host, port = listener.getsockname()[:2]
-            address: tuple[str, int] | str = (host, port)
+            address = (host, port)
         else:
             address = self._socket_path()
             listener = server.listen_unix(address)
@@ -123,6 +137,8 @@ class ServerProcess:
                 _become_server_child(listener.fileno(), stdin_r, log_fd)
                 server.configure_logging()
                 placement.pin_self(self.cpu)
+                # Bound in the child: the client's payload pages stay unshared.
+                codec = server.bind_to_payload(codec, self.payload, self.payload_cache)
                 config = server.ServerConfig(codec, self.secret, self.max_frame, self.timeout_s)
                 server.run(listener, config, watch_stdin=True, gc_policy=self.gc_policy)
                 code = 0

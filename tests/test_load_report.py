@@ -1,0 +1,116 @@
+"""What the load scenario concludes from its points, and the report made from files alone:
+capacity, the highest rate that holds the p99 target, the generator-bound mark, the chart's
+data, the results directory's files and the pyperf suites."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pyperf
+
+from serbench.load.output import LOAD_CSV, SUMMARY_CSV, LoadResults, safe
+from serbench.load.sweep import (
+    CEILING,
+    CODEC_BOUND,
+    GENERATOR_BOUND,
+    SweepConfig,
+    codecs_to_run,
+    open_rates,
+    summarise,
+)
+from serbench.report.load_charts import curves, hockey_stick_chart
+from serbench.report.load_report import load_fragment, summary_lines, write_load_report
+
+
+def _row(codec: str, point: str, achieved: float, p99: float, saturated: bool = False,
+         loop: str = "open", offered: float | None = None, status: str = "ok"
+         ) -> dict[str, Any]:
+    return {"server": "uvloop", "codec": codec, "payload": "small", "clients": 8,
+            "point": point, "loop": loop, "status": status, "detail": "",
+            "offered_rps": offered if offered is not None else achieved,
+            "achieved_rps": achieved, "p50_s": p99 / 4, "p99_s": p99, "p999_s": p99 * 2,
+            "max_s": p99 * 3, "saturated": saturated, "samples": 100}
+
+
+ROWS = [
+    _row("null", "closed", 20_000, 2e-4, loop="closed"),
+    _row("null", "open-50pct", 10_000, 1e-4),
+    _row("null", "open-100pct", 19_500, 5e-3, saturated=True, offered=20_000),
+    _row("pickle", "closed", 9_000, 3e-4, loop="closed"),
+    _row("pickle", "open-50pct", 4_500, 2e-4),
+    _row("pickle", "open-90pct", 8_100, 8e-4),
+    _row("pickle", "open-110pct", 9_100, 2e-2, saturated=True, offered=9_900),
+    _row("orjson", "closed", 19_000, 2e-4, loop="closed"),
+    _row("orjson", "open-50pct", 9_500, 3e-3),
+    _row("msgpack", "closed", 0, 0, loop="closed", status="failed"),
+]
+
+
+def test_summary_marks_capacity_target_and_bound() -> None:
+    by = {s["codec"]: s for s in summarise(ROWS, p99_target_s=1e-3)}
+    assert by["null"]["bound"] == CEILING and by["null"]["ceiling_rps"] == 20_000
+    pickle = by["pickle"]
+    assert pickle["capacity_rps"] == 9_100
+    assert pickle["max_rps_within_p99_target"] == 8_100  # the saturated point never counts
+    assert pickle["saturated_at_offered_rps"] == 9_900
+    assert pickle["bound"] == CODEC_BOUND
+    assert by["orjson"]["bound"] == GENERATOR_BOUND  # 19 000 is within 10 % of the ceiling
+    assert by["orjson"]["max_rps_within_p99_target"] is None  # its p99 misses the target
+    assert by["msgpack"]["capacity_rps"] is None and by["msgpack"]["points_failed"] == 1
+
+
+def test_rates_and_codecs_of_a_sweep() -> None:
+    config = SweepConfig(codecs=["pickle", "null"], payloads=["small"], servers=["asyncio"],
+                         fractions=[0.1, 1.1])
+    assert codecs_to_run(config) == ["null", "pickle"]
+    assert open_rates(1000.0, config) == [("open-10pct", 100.0, 0.1),
+                                          ("open-110pct", 1100.0, 1.1)]
+    config.rates = [250.0]
+    assert open_rates(1000.0, config) == [("open-250rps", 250.0, 0.25)]
+    config.ceiling = False
+    config.codecs = ["pickle"]
+    assert codecs_to_run(config) == ["pickle"]
+
+
+def test_chart_data_is_the_open_measured_points_by_rate() -> None:
+    data = curves(ROWS, "small")
+    assert data[("pickle", "uvloop")] == [(4_500, 2e-4, False), (8_100, 8e-4, False),
+                                         (9_100, 2e-2, True)]
+    assert ("msgpack", "uvloop") not in data
+    assert curves(ROWS, "records-1000") == {}
+    assert hockey_stick_chart(ROWS, "records-1000", 1e-3) is None
+
+
+def test_results_directory_and_report(tmp_path: Path) -> None:
+    config = SweepConfig(codecs=["pickle"], payloads=["small"], servers=["uvloop"])
+    sink = LoadResults(tmp_path, config)
+    for row in ROWS:
+        sink.point(dict(row), None)
+    sink.summary(summarise(ROWS, 1e-3))
+    sink.finish("complete")
+    with (tmp_path / LOAD_CSV).open() as handle:
+        assert len(list(csv.DictReader(handle))) == len(ROWS)
+    with (tmp_path / SUMMARY_CSV).open() as handle:
+        assert [r["codec"] for r in csv.DictReader(handle)] == ["null", "pickle", "orjson",
+                                                                "msgpack"]
+    suite = pyperf.BenchmarkSuite.load(str(tmp_path / "load-pickle.json"))
+    names = sorted(suite.get_benchmark_names())
+    assert names == ["load/uvloop/small/c8/capacity", "load/uvloop/small/c8/p99-under-1000us"]
+    assert suite.get_benchmark("load/uvloop/small/c8/capacity").mean() == 1 / 9_100
+    env = json.loads((tmp_path / "load_environment.json").read_text())
+    assert env["status"] == "complete" and env["load"]["pin"] == "split"
+    page = write_load_report(tmp_path)
+    text = page.read_text()
+    assert "data:image/png;base64," in text and "generator-bound" in text
+    assert "contention" in text or (env["cpu_count"] or 3) > 2
+    assert (tmp_path / "charts" / "load-small.png").stat().st_size > 0
+    assert load_fragment(tmp_path / "nothing") is None
+    assert any("pickle" in line for line in summary_lines(summarise(ROWS, 1e-3)))
+
+
+def test_safe_names() -> None:
+    assert safe("records:1000") == "records-1000"
+    assert safe("a/b c") == "a-b-c"
