@@ -396,7 +396,7 @@ CAPABILITIES = {
     "dill": (False, False, True, False),
     "marshal": (False, False, True, False),
     "jsonpickle": (False, False, False, True),
-    "serpent": (True, True, False, True),
+    "serpent": (False, True, False, True),
 }
 
 

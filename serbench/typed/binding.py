@@ -50,6 +50,8 @@ class TypedLibrary:
     human_readable: bool = True
     #: The family the library claims before the gate (what listings of unbound codecs show).
     claimed_family: str = FAMILY_TYPED
+    #: Decoding hostile bytes neither runs code nor hangs or balloons (tests/test_fuzz.py).
+    safe_for_untrusted_input: bool = True
 
 
 def _unbound(name: str) -> Callable[[Any], NoReturn]:
@@ -71,7 +73,7 @@ def unbound_codec(lib: TypedLibrary) -> Codec:
         encode=_unbound(lib.name),
         decode=_unbound(lib.name),
         call_path=lib.call_path,
-        safe_for_untrusted_input=True,
+        safe_for_untrusted_input=lib.safe_for_untrusted_input,
         cross_language=True,
         same_python_only=False,
         human_readable=lib.human_readable,
