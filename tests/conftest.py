@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -91,3 +92,11 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     return str(lines[0])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _interruptible_children() -> None:
+    """A suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and
+    so would every serbench process it starts: the Ctrl-C tests need SIGINT delivered."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -15,7 +15,7 @@ from typing import Any
 from serbench.link import netns
 from serbench.link.measure import measure_link
 from serbench.link.spec import LinkSpec, parse_link
-from serbench.link.topology import Link
+from serbench.link.topology import Link, tbf_burst_bytes
 from serbench.vocabulary import SOCKET_SCENARIOS
 
 
@@ -55,6 +55,8 @@ class LinkSession:
             out["refusal"] = self.refusal
         if self.link is not None:
             out["delay_by"] = self.link.delay_by
+            if self.spec.rate_bit_s:
+                out["burst_bytes"] = tbf_burst_bytes(self.spec.rate_bit_s)
             out["addresses"] = {name.rsplit("-", 1)[1]: addrs
                                 for name, addrs in self.link.addresses().items()}
         out["measured"] = dict(self.figures)

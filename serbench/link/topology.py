@@ -36,12 +36,17 @@ RELAY_START_S = 10.0
 _FRAME = 1514
 
 
+def tbf_burst_bytes(rate_bit_s: float) -> int:
+    """The bucket: 1 ms at the rate, at least two full frames (see the module's docstring).
+    A message no larger than the bucket leaves an idle link at once; the wire model uses it."""
+    return max(2 * _FRAME, round(rate_bit_s / 8 * 1e-3))
+
+
 def tbf_args(rate_bit_s: int) -> list[str]:
     """`tbf rate ... burst ... limit ...` for a rate (see the module's docstring)."""
-    rate_bytes = rate_bit_s / 8
-    burst = max(2 * _FRAME, round(rate_bytes * 1e-3))
-    limit = max(256 * 1024, round(rate_bytes * 0.05))
-    return ["tbf", "rate", f"{rate_bit_s}bit", "burst", str(burst), "limit", str(limit)]
+    limit = max(256 * 1024, round(rate_bit_s / 8 * 0.05))
+    return ["tbf", "rate", f"{rate_bit_s}bit", "burst", str(tbf_burst_bytes(rate_bit_s)),
+            "limit", str(limit)]
 
 
 @dataclass

@@ -120,9 +120,23 @@ def link_from_environment(environment: dict[str, Any], *, prefer_measured: bool 
         delay = _non_negative(link.get("delay_s"))
         rtt, rtt_source = (2 * delay, "2 x delay_s") if delay is not None else (0.0, "none")
     return Link(rate_bit_s=rate, rtt_s=rtt, window_bytes=_positive(link.get("window_bytes")),
-                burst_bytes=_non_negative(link.get("burst_bytes")) or 0.0,
+                burst_bytes=_burst_bytes(link),
                 spec=str(link.get("spec") or ""), rate_source=rate_source,
                 rtt_source=rtt_source)
+
+
+def _burst_bytes(link: dict[str, Any]) -> float:
+    """tbf's bucket: as recorded, else (runs before it was recorded) what serbench's link
+    configures for the rate; 0 for a link serbench did not build."""
+    recorded = _non_negative(link.get("burst_bytes"))
+    if recorded is not None:
+        return recorded
+    rate = _positive(link.get("rate_bit_s"))
+    if link.get("built") and rate is not None:
+        from serbench.link.topology import tbf_burst_bytes
+
+        return float(tbf_burst_bytes(rate))
+    return 0.0
 
 
 def _non_negative(value: Any) -> float | None:
