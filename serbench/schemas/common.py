@@ -149,7 +149,50 @@ class Names:
         return name
 
 
-class Populate:
+class _ShapeConverters:
+    """What `Populate` and `Rebuild` share: one converter per shape, built by kind, None where
+    a value passes as it is (so a record of plain fields costs no call at all)."""
+
+    language = "schema"
+    micros = True
+
+    def build(self, shape: Shape) -> Conv:
+        """The converter for a value of `shape`."""
+        if isinstance(shape, Scalar):
+            return self.scalar(shape)
+        if isinstance(shape, OptionalOf):
+            return self.optional(shape)
+        if isinstance(shape, ListOf):
+            return self.list(shape)
+        if isinstance(shape, MapOf):
+            return self.map(shape)
+        if isinstance(shape, Record):
+            return self.record(shape)
+        return self.union(shape)
+
+    def optional(self, shape: OptionalOf) -> Conv:
+        inner = self.build(shape.inner)
+        if inner is None:
+            return None
+        return lambda v: None if v is None else inner(v)
+
+    def scalar(self, shape: Scalar) -> Conv:
+        raise NotImplementedError
+
+    def list(self, shape: ListOf) -> Conv:
+        raise NotImplementedError
+
+    def map(self, shape: MapOf) -> Conv:
+        raise NotImplementedError
+
+    def record(self, record: Record) -> Conv:
+        raise NotImplementedError
+
+    def union(self, shape: UnionOf) -> Conv:
+        raise NotImplementedError
+
+
+class Populate(_ShapeConverters):
     """Builds the converter from the payload's Python object to what a library's constructors
     take: dicts for records, lists, dicts for maps. Subclasses state the library's needs."""
 
@@ -166,28 +209,8 @@ class Populate:
     #: equals its decoded copy.
     absent_as_none = False
 
-    def build(self, shape: Shape) -> Conv:
-        """The converter for a value of `shape`."""
-        if isinstance(shape, Scalar):
-            return self.scalar(shape)
-        if isinstance(shape, OptionalOf):
-            return self.optional(shape)
-        if isinstance(shape, ListOf):
-            return self.list(shape)
-        if isinstance(shape, MapOf):
-            return self.map(shape)
-        if isinstance(shape, Record):
-            return self.record(shape)
-        return self.union(shape)
-
     def scalar(self, shape: Scalar) -> Conv:
         return to_micros if shape.kind == "datetime" and self.micros else None
-
-    def optional(self, shape: OptionalOf) -> Conv:
-        inner = self.build(shape.inner)
-        if inner is None:
-            return None
-        return lambda v: None if v is None else inner(v)
 
     def list(self, shape: ListOf) -> Conv:
         item = self.build(shape.item)
@@ -238,7 +261,7 @@ def _tolist(value: Any) -> Any:
     return value.tolist()
 
 
-class Rebuild:
+class Rebuild(_ShapeConverters):
     """Builds the converter from what a library decodes to the payload's Python types
     (dataclasses, tuples, frozensets, numpy arrays, datetimes). Subclasses say how the library
     exposes record fields, optional values, unions and maps."""
@@ -250,28 +273,8 @@ class Rebuild:
     #: Whether decoded records are dicts keyed by field name (else library objects).
     records_are_dicts = True
 
-    def build(self, shape: Shape) -> Conv:
-        """The converter for a decoded value of `shape`."""
-        if isinstance(shape, Scalar):
-            return self.scalar(shape)
-        if isinstance(shape, OptionalOf):
-            return self.optional(shape)
-        if isinstance(shape, ListOf):
-            return self.list(shape)
-        if isinstance(shape, MapOf):
-            return self.map(shape)
-        if isinstance(shape, Record):
-            return self.record(shape)
-        return self.union(shape)
-
     def scalar(self, shape: Scalar) -> Conv:
         return from_micros if shape.kind == "datetime" and self.micros else None
-
-    def optional(self, shape: OptionalOf) -> Conv:
-        inner = self.build(shape.inner)
-        if inner is None:
-            return None
-        return lambda v: None if v is None else inner(v)
 
     def list(self, shape: ListOf) -> Conv:
         item = self.build(shape.item)
