@@ -17,7 +17,11 @@ from typing import Any
 from serbench.codecs.pickle_family import PROTOCOL
 
 LIBRARIES = ("pyperf", "numpy", "matplotlib", "msgpack", "cbor2", "orjson", "cloudpickle",
-             "msgspec", "zstandard", "lz4")
+             "msgspec", "zstandard", "lz4",
+             # the zoo ([zoo]) and open-loop load ([load])
+             "ujson", "python-rapidjson", "simplejson", "pysimdjson", "ormsgpack", "pymongo",
+             "dill", "jsonpickle", "serpent", "protobuf", "fastavro", "pyarrow", "pycapnp",
+             "thriftpy2", "pydantic", "cattrs", "attrs", "mashumaro", "hdrhistogram", "uvloop")
 
 
 def now_iso() -> str:
