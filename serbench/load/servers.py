@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -46,28 +45,11 @@ class LoadServer(ServerProcess):
     kind: str = "blocking"
     max_connections: int = 256
 
-    def _exec(self) -> ServerProcess:
-        assert self._tmpdir is not None
+    def _command(self) -> list[str]:
         module = ("serbench.transport.server" if self.kind == "blocking"
                   else "serbench.transport.async_server")
-        cmd = [sys.executable, "-m", module, "--codec", self.codec,
-               "--transport", self.transport, "--max-frame", str(self.max_frame),
-               "--timeout", str(self.timeout_s), "--gc", self.gc_policy,
-               "--max-connections", str(self.max_connections)]
-        if self.kind != "blocking":
-            cmd += ["--loop", self.kind]
-        if self.cpu is not None:
-            cmd += ["--cpu", str(self.cpu)]
-        if self.transport == "uds":
-            cmd += ["--path", self._socket_path()]
-        with open(self._tmpdir / "server.log", "wb") as log:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=log, close_fds=True)
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(self.secret.hex().encode() + b"\n")
-        self._proc.stdin.flush()
-        self.address = self._wait_ready()
-        return self
+        cmd = [sys.executable, "-m", module, "--max-connections", str(self.max_connections)]
+        return cmd if self.kind == "blocking" else [*cmd, "--loop", self.kind]
 
     def start(self) -> LoadServer:
         """Start the server; return once it listens."""

@@ -89,9 +89,13 @@ class ServerProcess:
             self.stop()  # nothing half-started is left: directory, descriptors, child
             raise
 
+    def _command(self) -> list[str]:
+        """The server program and its own options (a subclass names another server)."""
+        return [sys.executable, "-m", "serbench.transport.server"]
+
     def _exec(self) -> ServerProcess:
         assert self._tmpdir is not None
-        cmd = [sys.executable, "-m", "serbench.transport.server", "--codec", self.codec,
+        cmd = [*self._command(), "--codec", self.codec,
                "--transport", self.transport, "--max-frame", str(self.max_frame),
                "--timeout", str(self.timeout_s), "--gc", self.gc_policy]
         if self.cpu is not None:
