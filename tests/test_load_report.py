@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pyperf
 
-from serbench.load.output import LOAD_CSV, SUMMARY_CSV, LoadResults, safe
+from serbench.load.output import LOAD_CSV, SUMMARY_CSV, LoadResults, safe, write_suite
 from serbench.load.sweep import (
     CEILING,
     CODEC_BOUND,
@@ -26,13 +28,13 @@ from serbench.report.load_report import load_fragment, summary_lines, write_load
 
 
 def _row(codec: str, point: str, achieved: float, p99: float, saturated: bool = False,
-         loop: str = "open", offered: float | None = None, status: str = "ok"
-         ) -> dict[str, Any]:
+         loop: str = "open", offered: float | None = None, status: str = "ok",
+         late: bool = False) -> dict[str, Any]:
     return {"server": "uvloop", "codec": codec, "payload": "small", "clients": 8,
             "point": point, "loop": loop, "status": status, "detail": "",
             "offered_rps": offered if offered is not None else achieved,
             "achieved_rps": achieved, "p50_s": p99 / 4, "p99_s": p99, "p999_s": p99 * 2,
-            "max_s": p99 * 3, "saturated": saturated, "samples": 100}
+            "max_s": p99 * 3, "saturated": saturated, "late": late, "samples": 100}
 
 
 ROWS = [
@@ -41,7 +43,7 @@ ROWS = [
     _row("null", "open-100pct", 19_500, 5e-3, saturated=True, offered=20_000),
     _row("pickle", "closed", 9_000, 3e-4, loop="closed"),
     _row("pickle", "open-50pct", 4_500, 2e-4),
-    _row("pickle", "open-90pct", 8_100, 8e-4),
+    _row("pickle", "open-90pct", 8_100, 8e-4, late=True),
     _row("pickle", "open-110pct", 9_100, 2e-2, saturated=True, offered=9_900),
     _row("orjson", "closed", 19_000, 2e-4, loop="closed"),
     _row("orjson", "open-50pct", 9_500, 3e-3),
@@ -60,6 +62,7 @@ def test_summary_marks_capacity_target_and_bound() -> None:
     assert by["orjson"]["bound"] == GENERATOR_BOUND  # 19 000 is within 10 % of the ceiling
     assert by["orjson"]["max_rps_within_p99_target"] is None  # its p99 misses the target
     assert by["msgpack"]["capacity_rps"] is None and by["msgpack"]["points_failed"] == 1
+    assert pickle["points_late"] == 1 and by["orjson"]["points_late"] == 0
 
 
 def test_rates_and_codecs_of_a_sweep() -> None:
@@ -77,8 +80,9 @@ def test_rates_and_codecs_of_a_sweep() -> None:
 
 def test_chart_data_is_the_open_measured_points_by_rate() -> None:
     data = curves(ROWS, "small")
-    assert data[("pickle", "uvloop")] == [(4_500, 2e-4, False), (8_100, 8e-4, False),
-                                         (9_100, 2e-2, True)]
+    assert data[("pickle", "uvloop")] == [(4_500, 2e-4, False, False),
+                                         (8_100, 8e-4, False, True),
+                                         (9_100, 2e-2, True, False)]
     assert ("msgpack", "uvloop") not in data
     assert curves(ROWS, "records-1000") == {}
     assert hockey_stick_chart(ROWS, "records-1000", 1e-3) is None
@@ -114,3 +118,28 @@ def test_results_directory_and_report(tmp_path: Path) -> None:
 def test_safe_names() -> None:
     assert safe("records:1000") == "records-1000"
     assert safe("a/b c") == "a-b-c"
+
+
+def test_headline_values_are_the_capacity_points_per_second_rates(tmp_path: Path) -> None:
+    rows = [dict(r) for r in ROWS]
+    for row in rows:
+        if row["codec"] == "pickle" and row["point"] == "open-110pct":
+            row["interval_rps"] = "9000 9100 9200"
+        if row["codec"] == "pickle" and row["point"] == "open-90pct":
+            row["interval_rps"] = "8000 8200"
+    by = {s["codec"]: s for s in summarise(rows, 1e-3)}
+    assert by["pickle"]["capacity_interval_rps"] == "9000 9100 9200"
+    assert by["pickle"]["target_interval_rps"] == "8000 8200"
+    suite_path = tmp_path / "load-pickle.json"
+    write_suite(suite_path, [by["pickle"]])
+    suite = pyperf.BenchmarkSuite.load(str(suite_path))
+    capacity = suite.get_benchmark("load/uvloop/small/c8/capacity")
+    assert capacity.get_values() == (1 / 9000, 1 / 9100, 1 / 9200)
+    target = suite.get_benchmark("load/uvloop/small/c8/p99-under-1000us")
+    assert target.get_values() == (1 / 8000, 1 / 8200)
+    other = tmp_path / "load-other.json"
+    by["pickle"]["capacity_interval_rps"] = "4000 4100 4200"
+    write_suite(other, [by["pickle"]])
+    compared = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(suite_path),
+                               str(other)], capture_output=True, text=True, check=False)
+    assert "capacity" in compared.stdout and "ERROR" not in compared.stdout + compared.stderr

@@ -90,6 +90,9 @@ def test_open_loop_shows_a_stall_that_closed_loop_hides(kind: str) -> None:
     assert 1 <= histograms.count_at_or_above(closed_hist, stall_ns // 2) <= clients
     assert closed.figures["p999_s"] < 0.5 * STALL_MS / 1000
     assert opened.figures["overflow"] == 0 and opened.figures["unanswered"] == 0
+    # one 1 s interval in a 1 s window: its rate is the point's achieved rate
+    assert [float(v) for v in opened.figures["interval_rps"].split()] == \
+        [opened.figures["achieved_rps"]]
 
 
 @pytest.mark.slow
@@ -106,8 +109,8 @@ def test_a_server_killed_mid_point_fails_the_point_with_the_reason() -> None:
     assert not _alive(_children_of(os.getpid()))
 
 
-class ListSink:
-    """A sweep sink that keeps rows in memory and kills the server after the first point."""
+class KeepSink:
+    """A sweep sink that keeps rows in memory."""
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
@@ -115,14 +118,37 @@ class ListSink:
 
     def point(self, row: dict[str, Any], result: Any) -> None:
         self.rows.append(row)
-        if row["codec"] == "pickle" and row["point"] == "closed":
-            os.kill(row["server_pid"], signal.SIGKILL)
 
     def summary(self, rows: list[dict[str, Any]]) -> None:
         self.summaries.extend(rows)
 
     def logs_dir(self, row: dict[str, Any]) -> None:
         return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["blocking", "uvloop"])
+def test_a_shape_derived_codec_is_bound_in_the_server_and_measured(kind: str) -> None:
+    pytest.importorskip("msgspec")
+    if kind == "uvloop":
+        pytest.importorskip("uvloop")
+    config = SweepConfig(codecs=["msgspec-struct"], payloads=["records:10"], servers=[kind],
+                         clients=2, fractions=[0.5], duration_s=0.3, warmup_s=0.1,
+                         closed_s=0.3, ceiling=False)
+    sink = KeepSink()
+    run_sweep(config, sink, lambda line: None)
+    assert [(r["point"], r["status"]) for r in sink.rows] == [("closed", "ok"),
+                                                              ("open-50pct", "ok")]
+    assert all(r["samples"] > 0 for r in sink.rows)
+
+
+class ListSink(KeepSink):
+    """A sweep sink that keeps rows in memory and kills the server after the first point."""
+
+    def point(self, row: dict[str, Any], result: Any) -> None:
+        super().point(row, result)
+        if row["codec"] == "pickle" and row["point"] == "closed":
+            os.kill(row["server_pid"], signal.SIGKILL)
 
 
 @pytest.mark.slow

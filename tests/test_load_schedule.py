@@ -13,7 +13,15 @@ import pytest
 
 from serbench.load import histograms
 from serbench.load.generator import PREFIX, LoadConfig, LoadRun
-from serbench.load.schedule import InFlight, Pacer, gaps_ns
+from serbench.load.schedule import (
+    DEFAULT_SPIN_NS,
+    SPIN_ALWAYS_NS,
+    InFlight,
+    Pacer,
+    auto_spin_ns,
+    gaps_ns,
+    is_late,
+)
 
 
 def test_uniform_gaps_do_not_drift() -> None:
@@ -110,6 +118,7 @@ def test_latency_runs_from_the_intended_time_not_the_actual_send() -> None:
         server.sendall(struct.pack("<IQ", 8 + 5, rid) + b"reply")
         run._now = 4_000_000  # the reply arrives at 4 ms
         run.readers[0].read(run._on_reply)
+        run._finish()
     finally:
         client.close()
         server.close()
@@ -136,3 +145,79 @@ def test_unanswered_requests_are_recorded_not_dropped() -> None:
     assert run.counts.unanswered == 1
     assert histograms.summary(run.latency)["count"] == 1
     assert run.latency.values_are_equivalent(run.latency.get_max_value(), 7_000_000)
+
+
+def test_a_load_process_busy_waits_only_on_a_cpu_of_its_own() -> None:
+    assert auto_spin_ns(client_cpu=0, server_cpu=1, processes=1) == SPIN_ALWAYS_NS
+    assert auto_spin_ns(client_cpu=1, server_cpu=1, processes=1) == DEFAULT_SPIN_NS  # shared
+    assert auto_spin_ns(client_cpu=0, server_cpu=1, processes=2) == DEFAULT_SPIN_NS
+    assert auto_spin_ns(client_cpu=None, server_cpu=None, processes=1) == DEFAULT_SPIN_NS
+
+
+def test_the_pacing_bound_is_50_microseconds_at_p99() -> None:
+    assert not is_late(49e-6) and not is_late(50e-6) and is_late(51e-6)
+    assert not is_late(None)
+
+
+def _config(rate: float = 1000.0, connections: int = 1) -> LoadConfig:
+    return LoadConfig(address="unused", secret="00", connections=connections, rate=rate,
+                      arrivals="uniform", seed=1, warmup_s=0.0, duration_s=1.0, drain_s=0.0,
+                      window=8, frame_path="", result_path="")
+
+
+def test_a_send_due_while_replies_wait_goes_out_between_connections() -> None:
+    pairs = [socket.socketpair() for _ in range(2)]
+    clients = [c for c, _ in pairs]
+    for c in clients:
+        c.setblocking(False)
+    run = LoadRun(_config(connections=2), clients, b"x", start_ns=0, clock=lambda: 5_000_000)
+    events: list[str] = []
+    try:
+        for conn in range(2):  # one request in flight on each, both answered already
+            run._send(conn, intended=0, now=0)
+            rid, _ = _read_request(pairs[conn][1])
+            pairs[conn][1].sendall(struct.pack("<IQ", 8 + 1, rid) + b"r")
+        for reader in run.readers:
+            original = reader.read
+
+            def logged(on_reply: object, original: object = original) -> None:
+                events.append("read")
+                original(on_reply)  # type: ignore[operator]
+
+            reader.read = logged  # type: ignore[method-assign]
+        run._pacer = Pacer(iter([4_000_000] + [10**12] * 4), start_ns=0, end_ns=10**13)
+
+        def send_due() -> None:
+            if run._pacer is not None and run._pacer.due(run.clock()) is not None:
+                events.append("send")
+
+        run._poll(0.0, send_due)
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
+    # the request due at 4 ms goes out after the first connection's replies, not after both
+    assert events == ["read", "send", "read"]
+
+
+def test_the_interval_log_is_built_from_the_replies_after_the_point() -> None:
+    run = LoadRun(_config(), [socket.socket()], b"x", start_ns=1_000, clock=lambda: 0)
+    run.socks[0].close()
+    run._replied_at.extend([1_000 + 500_000_000, 1_000 + 1_500_000_000, 1_000 + 1_600_000_000])
+    run._latency_ns.extend([10, 20, 30])
+
+    class Log:
+        def __init__(self) -> None:
+            self.intervals: list[tuple[float, list[int]]] = []
+            self.current: list[int] = []
+
+        def record(self, value: int) -> None:
+            self.current.append(value)
+
+        def flush(self, now_s: float) -> None:
+            self.intervals.append((now_s, self.current))
+            self.current = []
+
+    log = Log()
+    run._write_intervals(log, end_ns=1_000 + 2_000_000_000)  # type: ignore[arg-type]
+    assert log.intervals == [(1.0, [10]), (2.0, [20, 30])]

@@ -71,8 +71,10 @@ def add_load_command(sub: Any) -> None:
                    help="requests in flight per connection before overflow is counted")
     p.add_argument("--load-processes", type=int, default=1,
                    help="load processes sharing the connections (default 1)")
-    p.add_argument("--spin-us", type=float, default=100.0,
-                   help="spin (instead of sleeping) this long before each send (100)")
+    p.add_argument("--spin-us", type=float, default=None,
+                   help="busy-wait (instead of sleeping) this long before each send; default: "
+                        "always when the one load process has a CPU of its own (--pin split), "
+                        "else 100")
     p.add_argument("--pin", choices=["split", "same", "none"], default="split",
                    help="server and load processes on different CPUs (split, default), "
                         "one CPU, or unpinned")
@@ -120,7 +122,7 @@ def sweep_config(args: argparse.Namespace) -> Any:
     for flag, value in (("--window", args.window), ("--load-processes", args.load_processes)):
         if value < 1:
             raise UserError(f"{flag} must be at least 1")
-    if args.spin_us < 0:
+    if args.spin_us is not None and args.spin_us < 0:
         raise UserError("--spin-us must be zero or more")
     fractions = [v / 100 for v in _numbers(args.sweep, "--sweep")]
     rates = _numbers(args.rates, "--rates") if args.rates else None
@@ -132,8 +134,8 @@ def sweep_config(args: argparse.Namespace) -> Any:
         closed_s=parse_seconds(args.closed_duration), drain_s=parse_seconds(args.drain),
         window=args.window, processes=args.load_processes, pin=args.pin, gc=args.gc,
         transport=args.transport, p99_target_s=parse_seconds(args.p99_target),
-        seed=args.seed, spin_ns=int(args.spin_us * 1000), ceiling=not args.no_ceiling,
-        stall_ms=stall)
+        seed=args.seed, spin_ns=None if args.spin_us is None else int(args.spin_us * 1000),
+        ceiling=not args.no_ceiling, stall_ms=stall)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

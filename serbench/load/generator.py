@@ -17,6 +17,7 @@ microsecond timeout: it sleeps until `spin_ns` before the next intended send and
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import os
 import select
@@ -190,8 +191,15 @@ class LoadRun:
         self.start_ns = start_ns
         self.measure_from = start_ns + int(config.warmup_s * 1e9)
         self.measure_to = self.measure_from + int(config.duration_s * 1e9)
+        # Filled by `_finish`: recording into an HdrHistogram costs about a microsecond, so the
+        # loop only appends to arrays (reply time, latency; scheduling error) and the
+        # histograms and interval log are built once the point is over.
         self.latency = histograms.new_histogram()
         self.sched = histograms.new_histogram()
+        self._replied_at = array("q")
+        self._latency_ns = array("q")
+        self._sched_ns = array("q")
+        self._window_replies_at = array("q")  # every reply inside the measured window
         self.counts = Counts()
         closed = config.rate <= 0
         self.inflight = InFlight(len(socks), 1 if closed else config.window)
@@ -202,7 +210,8 @@ class LoadRun:
         self._fds = [s.fileno() for s in socks]
         self._reader_of = {s.fileno(): r for s, r in zip(socks, self.readers, strict=True)}
         self._sender_of = {s.fileno(): w for s, w in zip(socks, self.senders, strict=True)}
-        self._next_flush = start_ns + int(config.interval_s * 1e9)
+        self._pacer: Pacer | None = None
+        self._turn = 0
 
     # -- sending ----------------------------------------------------------------------------
     def _send(self, conn: int, intended: int, now: int) -> None:
@@ -215,7 +224,7 @@ class LoadRun:
         self.counts.sent += 1
         if in_window:
             self.counts.sent_in_window += 1
-            histograms.record(self.sched, now - intended)
+            self._sched_ns.append(now - intended)
 
     # -- replies ----------------------------------------------------------------------------
     def _on_reply(self, conn: int, rid: int) -> None:
@@ -228,35 +237,45 @@ class LoadRun:
         self.counts.replies += 1
         if self.measure_from <= now < self.measure_to:
             self.counts.replies_in_window += 1
+            self._window_replies_at.append(now)
         if self.measure_from <= intended < self.measure_to:
-            histograms.record(self.latency, now - intended)
-            if self.log is not None:
-                self.log.record(now - intended)
+            self._replied_at.append(now)
+            self._latency_ns.append(now - intended)
         if self.config.rate <= 0 and now < self.measure_to:  # closed loop: the next one now
             self._send(conn, now, now)
 
-    def _poll(self, timeout: float) -> None:
+    def _poll(self, timeout: float, between: Callable[[], object] | None = None) -> None:
+        """Wait up to `timeout` for replies and writable sockets. `between` runs after each
+        connection's read: a send that falls due while many connections have replies waiting
+        goes out then, not after all of them (that wait would be scheduling error)."""
         writers = [fd for fd, s in self._sender_of.items() if s.out]
         ready, writable, _ = select.select(self._fds, writers, [], timeout)
         if ready:
             self._now = self.clock()
             for fd in ready:
                 self._reader_of[fd].read(self._on_reply)
+                if between is not None:
+                    between()
+                    self._now = self.clock()
         for fd in writable:
             self._sender_of[fd].flush()
-        if self.log is not None:
-            now = self.clock()
-            if now >= self._next_flush:
-                self.log.flush((now - self.start_ns) / 1e9)
-                self._next_flush += int(self.config.interval_s * 1e9)
 
     # -- the loops --------------------------------------------------------------------------
     def run(self) -> Counts:
-        """Run the point to its end (and the drain); return the counts."""
-        if self.config.rate > 0:
-            self._open_loop()
-        else:
-            self._closed_loop()
+        """Run the point to its end (and the drain); return the counts.
+
+        The collector is off meanwhile: the loop makes no cycles worth collecting, and a full
+        collection (milliseconds with everything imported) would land on some send."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if self.config.rate > 0:
+                self._open_loop()
+            else:
+                self._closed_loop()
+        finally:
+            if collecting:
+                gc.enable()
         self._finish()
         return self.counts
 
@@ -264,24 +283,30 @@ class LoadRun:
         cfg = self.config
         pacer = Pacer(gaps_ns(cfg.rate, cfg.arrivals, cfg.seed), self.start_ns,
                       self.measure_to, cfg.spin_ns)
-        count = len(self.socks)
-        turn = 0
+        self._pacer = pacer
         while not pacer.finished:
-            now = self.clock()
-            # A backlog (after a stall) goes out at once, but replies are read between
-            # batches: they would otherwise wait, and be charged, for the whole backlog.
-            for _ in range(_BATCH):
-                intended = pacer.due(now)
-                if intended is None:
-                    break
-                if self.measure_from <= intended < self.measure_to:
-                    self.counts.intended += 1
-                self._intended.append(intended)
-                self._send(turn, intended, now)
-                turn = (turn + 1) % count
-                now = self.clock()
-            self._poll(pacer.wait_s(now))
+            now = self._send_due()
+            self._poll(pacer.wait_s(now), self._send_due)
         self._drain()
+
+    def _send_due(self) -> int:
+        """Send what is due (at most `_BATCH`), round-robin over the connections; the clock
+        after. A backlog (after a stall) goes out at once, but replies are read between
+        batches: they would otherwise wait, and be charged, for the whole backlog."""
+        pacer, count = self._pacer, len(self.socks)
+        assert pacer is not None, "only the open loop sends on a schedule"
+        now = self.clock()
+        for _ in range(_BATCH):
+            intended = pacer.due(now)
+            if intended is None:
+                break
+            if self.measure_from <= intended < self.measure_to:
+                self.counts.intended += 1
+            self._intended.append(intended)
+            self._send(self._turn, intended, now)
+            self._turn = (self._turn + 1) % count
+            now = self.clock()
+        return now
 
     def _closed_loop(self) -> None:
         now = self.clock()
@@ -310,19 +335,48 @@ class LoadRun:
         self.counts.unanswered = self.inflight.pending()
         for intended in self.inflight.outstanding():
             if self.measure_from <= intended < self.measure_to:
-                histograms.record(self.latency, now - intended)
+                self._replied_at.append(now)
+                self._latency_ns.append(now - intended)
+        for value in self._latency_ns:
+            histograms.record(self.latency, value)
+        for value in self._sched_ns:
+            histograms.record(self.sched, value)
         if self.log is not None:
-            self.log.flush((now - self.start_ns) / 1e9)
+            self._write_intervals(self.log, now)
         shift = (int(self.latency.get_value_at_percentile(50))
                  if self.latency.get_total_count() else 0)
         times = self._intended
         self.counts.intended_shifted = (bisect.bisect_left(times, self.measure_to - shift)
                                         - bisect.bisect_left(times, self.measure_from - shift))
 
+    def _write_intervals(self, log: histograms.IntervalLog, end_ns: int) -> None:
+        """The interval log, from the recorded replies: one histogram per `interval_s` since
+        the start, times relative to it (replies are appended in the order they came)."""
+        step = max(1, int(self.config.interval_s * 1e9))
+        edge = self.start_ns + step
+        for at, value in zip(self._replied_at, self._latency_ns, strict=True):
+            while at >= edge:
+                log.flush((edge - self.start_ns) / 1e9)
+                edge += step
+            log.record(value)
+        log.flush((end_ns - self.start_ns) / 1e9)
+
+    def interval_replies(self) -> list[int]:
+        """Replies received in each `interval_s` of the measured window (a last, shorter
+        interval is left out): the achieved rate's spread over the point."""
+        step = max(1, int(self.config.interval_s * 1e9))
+        counts = [0] * int((self.measure_to - self.measure_from) // step)
+        for at in self._window_replies_at:
+            index = (at - self.measure_from) // step
+            if index < len(counts):
+                counts[index] += 1
+        return counts
+
     def result(self) -> dict[str, Any]:
-        """What the parent merges: encoded histograms and counts."""
+        """What the parent merges: encoded histograms, counts and replies per interval."""
         return {"latency": histograms.encode(self.latency),
                 "sched": histograms.encode(self.sched), "counts": asdict(self.counts),
+                "interval_replies": self.interval_replies(), "interval_s": self.config.interval_s,
                 "window_s": self.config.duration_s, "index": self.config.index}
 
 

@@ -39,15 +39,17 @@ ENVIRONMENT = "load_environment.json"
 COLUMNS = [
     "server", "codec", "payload", "point", "loop", "status", "detail", "clients",
     "arrivals", "fraction", "offered_rps", "intended_rps", "sent_rps", "achieved_rps",
+    "interval_rps",
     "saturated", "p50_s", "p90_s", "p99_s", "p999_s", "max_s", "samples", "sched_p99_s",
-    "sched_max_s", "server_cpu_per_request_s", "overflow", "unanswered", "stall_ms",
-    "request_bytes", "fidelity", "transport", "pin", "server_cpu", "load_cpu",
+    "sched_max_s", "late", "spin_us", "server_cpu_per_request_s", "overflow", "unanswered",
+    "stall_ms", "request_bytes", "fidelity", "transport", "pin", "server_cpu", "load_cpu",
     "load_processes", "server_pid", "payload_spec",
 ]
 SUMMARY_COLUMNS = [
     "server", "codec", "payload", "clients", "capacity_rps", "saturated_at_offered_rps",
-    "max_rps_within_p99_target", "p99_target_s", "ceiling_rps", "bound", "points_ok",
-    "points_failed",
+    "max_rps_within_p99_target", "p99_target_s", "ceiling_rps", "bound",
+    "capacity_interval_rps", "target_interval_rps", "points_ok",
+    "points_late", "points_failed",
 ]
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
@@ -114,20 +116,35 @@ class LoadResults:
                           json.dumps(self.env, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def headline_benchmarks(summary: dict[str, Any]) -> list[tuple[str, float, str]]:
+def headline_benchmarks(summary: dict[str, Any]) -> list[tuple[str, list[float], str]]:
     """(name, seconds, description) of one summary row's pyperf benchmarks; names carry no
-    codec, so `compare_to` pairs codecs. pyperf has no rate unit: a rate R is 1/R seconds."""
+    codec, so `compare_to` pairs codecs. pyperf has no rate unit: a rate R is 1/R seconds.
+
+    The values are the point's per-interval rates (one per second of its window), so pyperf
+    sees the spread and can test significance; their mean of 1/R is within the intervals'
+    spread of 1/(the point's overall rate), which `load_summary.csv` holds exactly. A point
+    without intervals gives its one overall value."""
     prefix = f"load/{summary['server']}/{summary['payload']}/c{summary['clients']}"
     out = []
     if summary.get("capacity_rps"):
-        out.append((f"{prefix}/capacity", 1.0 / float(summary["capacity_rps"]),
+        out.append((f"{prefix}/capacity",
+                    _per_request(summary.get("capacity_interval_rps"), summary["capacity_rps"]),
                     "seconds per request at the highest achieved rate"))
     if summary.get("max_rps_within_p99_target"):
         target_us = round(float(summary["p99_target_s"]) * 1e6)
         out.append((f"{prefix}/p99-under-{target_us}us",
-                    1.0 / float(summary["max_rps_within_p99_target"]),
+                    _per_request(summary.get("target_interval_rps"),
+                                 summary["max_rps_within_p99_target"]),
                     "seconds per request at the highest rate whose p99 holds the target"))
     return out
+
+
+def _per_request(intervals: Any, overall: Any) -> list[float]:
+    """Seconds per request of each interval's rate (space-separated), else of `overall`."""
+    rates = [float(v) for v in str(intervals or "").split()]
+    if rates and all(rate > 0 for rate in rates):
+        return [1.0 / rate for rate in rates]
+    return [1.0 / float(overall)]
 
 
 def write_suite(path: Path, summaries: list[dict[str, Any]]) -> None:
@@ -136,11 +153,11 @@ def write_suite(path: Path, summaries: list[dict[str, Any]]) -> None:
 
     benches = []
     for summary in summaries:
-        for name, value, description in headline_benchmarks(summary):
+        for name, values, description in headline_benchmarks(summary):
             metadata = {"name": name, "unit": "second", "description": description,
                         "serbench_codec": summary["codec"], "serbench_bound": summary["bound"],
                         "serbench_scenario": "load"}
-            run = pyperf.Run([value], metadata=metadata, collect_metadata=False)
+            run = pyperf.Run(values, metadata=metadata, collect_metadata=False)
             benches.append(pyperf.Benchmark([run]))
     if not benches:
         return

@@ -28,7 +28,7 @@ from typing import Any
 
 from serbench.load import histograms
 from serbench.load.generator import LoadConfig
-from serbench.load.schedule import DEFAULT_SPIN_NS
+from serbench.load.schedule import DEFAULT_SPIN_NS, is_late
 from serbench.load.servers import LoadServer
 from serbench.runner.processes import _die_with_parent
 from serbench.transport.errors import TransportError
@@ -233,6 +233,9 @@ def _merge(spec: PointSpec, configs: list[LoadConfig], server_cpu_s: float) -> P
     latency = histograms.merge(r["latency"] for r in results)
     sched = histograms.merge(r["sched"] for r in results)
     counts = {key: sum(int(r["counts"][key]) for r in results) for key in results[0]["counts"]}
+    # Every process counts the same intervals of the common window: add them up.
+    per_interval = [sum(column) for column in zip(*(r["interval_replies"] for r in results),
+                                                  strict=True)]
     duration = spec.duration_s
     intended_rate = counts["intended"] / duration
     achieved = counts["replies_in_window"] / duration
@@ -250,6 +253,7 @@ def _merge(spec: PointSpec, configs: list[LoadConfig], server_cpu_s: float) -> P
         "intended_rps": None if closed else intended_rate,
         "sent_rps": counts["sent_in_window"] / duration,
         "achieved_rps": achieved,
+        "interval_rps": " ".join(f"{n / spec.interval_s:g}" for n in per_interval),
         **{k: v for k, v in lat.items() if k != "count"},
         "samples": lat["count"],
         "sched_p99_s": None if closed else sch["p99_s"],
@@ -259,6 +263,8 @@ def _merge(spec: PointSpec, configs: list[LoadConfig], server_cpu_s: float) -> P
         "overflow": counts["overflow"],
         "unanswered": counts["unanswered"],
         "saturated": saturated,
+        # The generator missed its schedule: latencies include its own lateness.
+        "late": (not closed) and is_late(sch["p99_s"]),
     }
     logs = [Path(c.interval_log_path) for c in configs if c.interval_log_path]
     return PointResult(figures, histograms.encode(latency), histograms.encode(sched),

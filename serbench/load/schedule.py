@@ -6,8 +6,9 @@ them counts the stall (Gil Tene's coordinated omission). Nothing here reads a cl
 pass `now` (nanoseconds, `time.monotonic_ns` in the generator, a fake clock in the tests).
 
 Waiting is split: sleep (in `select`, so replies are still read) until `spin_ns` before the
-next intended time, then poll without sleeping, because a sleep wakes up tens of microseconds
-late (timer slack, the scheduler) and that lateness would be charged to every request.
+next intended time, then poll without sleeping, because a sleep wakes up late (timer slack, the
+scheduler; on a KVM guest often by hundreds of microseconds) and that lateness would be charged
+to every request. A load process with a CPU of its own therefore never sleeps (`auto_spin_ns`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 ARRIVALS = ("uniform", "poisson")
-#: Spin this long before an intended send time rather than sleeping through it.
+#: Spin this long before an intended send time rather than sleeping through it, when the
+#: load process shares its CPU (spinning longer would take that CPU from the others).
 DEFAULT_SPIN_NS = 100_000
+#: With a CPU of its own the load process busy-waits: any gap shorter than this is spun.
+SPIN_ALWAYS_NS = 1_000_000_000
+#: The pacing bound: a point whose scheduling error p99 exceeds it is marked `late` (the
+#: generator did not keep its schedule, so its latencies include the generator's lateness).
+LATE_P99_NS = 50_000
+
+
+def auto_spin_ns(client_cpu: int | None, server_cpu: int | None, processes: int) -> int:
+    """Busy-wait (`SPIN_ALWAYS_NS`) when one load process is pinned to a CPU the server does
+    not use; otherwise `DEFAULT_SPIN_NS`, because a spinning process would starve whatever
+    shares its CPU."""
+    own_cpu = client_cpu is not None and client_cpu != server_cpu and processes == 1
+    return SPIN_ALWAYS_NS if own_cpu else DEFAULT_SPIN_NS
+
+
+def is_late(sched_p99_s: float | None) -> bool:
+    """Whether a point's scheduling error p99 (seconds) breaks the pacing bound."""
+    return sched_p99_s is not None and sched_p99_s * 1e9 > LATE_P99_NS
 
 
 def gaps_ns(rate: float, arrivals: str, seed: int) -> Iterator[int]:

@@ -2,9 +2,10 @@
 codec and server kind: the hockey stick. Drawn from `load.csv` rows alone.
 
 The line is flat while the server keeps up and turns up where queueing starts; a point marked
-`saturated` (achieved short of offered) is drawn hollow, the p99 target is a dashed line, and
-the `null` codec's line is the generator's ceiling: a codec whose knee lies on it measured the
-rig, not itself.
+`saturated` (achieved short of offered) is drawn hollow, a point marked `late` (the generator
+missed its schedule, p99 of the scheduling error over 50 us) is crossed, the p99 target is a
+dashed line, and the `null` codec's line is the generator's ceiling: a codec whose knee lies on
+it measured the rig, not itself.
 """
 
 from __future__ import annotations
@@ -19,17 +20,18 @@ _SERVER_STYLES = ("-", "--", ":", "-.")
 
 
 def curves(rows: Sequence[dict[str, Any]], payload: str
-           ) -> dict[tuple[str, str], list[tuple[float, float, bool]]]:
-    """(codec, server) -> [(achieved rps, p99 s, saturated)] of the open-loop points of one
-    payload that were measured, in order of achieved rate: the data behind one chart."""
-    out: dict[tuple[str, str], list[tuple[float, float, bool]]] = {}
+           ) -> dict[tuple[str, str], list[tuple[float, float, bool, bool]]]:
+    """(codec, server) -> [(achieved rps, p99 s, saturated, late)] of the open-loop points of
+    one payload that were measured, in order of achieved rate: the data behind one chart."""
+    out: dict[tuple[str, str], list[tuple[float, float, bool, bool]]] = {}
     for row in rows:
         if (row.get("payload") != payload or row.get("loop") != "open"
                 or row.get("status") != "ok" or not row.get("p99_s")
                 or not row.get("achieved_rps") or row.get("stall_ms")):
             continue
         out.setdefault((row["codec"], row["server"]), []).append(
-            (float(row["achieved_rps"]), float(row["p99_s"]), _truthy(row.get("saturated"))))
+            (float(row["achieved_rps"]), float(row["p99_s"]), _truthy(row.get("saturated")),
+             _truthy(row.get("late"))))
     for points in out.values():
         points.sort()
     return out
@@ -56,9 +58,11 @@ def hockey_stick_chart(rows: Sequence[dict[str, Any]], payload: str,
         style = _SERVER_STYLES[servers.index(server) % len(_SERVER_STYLES)]
         label = codec if len(servers) == 1 else f"{codec} ({server})"
         ax.plot(xs, ys, style, color=colours[codec], label=label, linewidth=1.5)
-        for x, y, saturated in points:
+        for x, y, saturated, late in points:
             ax.plot([x], [y], "o", color=colours[codec], markersize=4,
                     markerfacecolor="white" if saturated else colours[codec])
+            if late:
+                ax.plot([x], [y], "x", color="black", markersize=7, markeredgewidth=1)
     if p99_target_s:
         ax.axhline(p99_target_s, color="grey", linestyle="--", linewidth=1)
         ax.annotate("p99 target", (0.01, p99_target_s), xycoords=("axes fraction", "data"),
@@ -66,7 +70,7 @@ def hockey_stick_chart(rows: Sequence[dict[str, Any]], payload: str,
     ax.set_xlabel("achieved rate (requests/s)")
     ax.set_ylabel("p99 latency from intended send time")
     ax.set_title(f"{payload}: p99 vs. achieved rate ({', '.join(servers)} server; hollow = "
-                 "saturated)")
+                 "saturated, x = generator late)")
     ax.set_xlim(left=0)
     seconds_axis(ax.yaxis)
     ax.legend(loc="upper left", fontsize=7)

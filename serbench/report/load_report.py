@@ -70,7 +70,7 @@ def summary_lines(summaries: Sequence[dict[str, Any]]) -> list[str]:
 POINT_COLUMNS = [("codec", "codec"), ("server", "server"), ("point", "point"),
                  ("offered_rps", "offered"), ("achieved_rps", "achieved"), ("p50_s", "p50"),
                  ("p99_s", "p99"), ("p999_s", "p99.9"), ("max_s", "max"),
-                 ("sched_p99_s", "sched. error p99"),
+                 ("sched_p99_s", "sched. error p99"), ("late", "late"),
                  ("server_cpu_per_request_s", "server CPU/request"), ("overflow", "overflow"),
                  ("saturated", "saturated"), ("status", "status")]
 
@@ -124,8 +124,12 @@ def load_fragment(directory: Path, charts_dir: Path | None = None) -> str | None
              "schedule), so a stalled server is charged for every request it delayed, not "
              "only the one it held (coordinated omission). Closed-loop points (one request in "
              "flight per connection) give each codec's maximum; the open-loop points offer "
-             "10 % to 110 % of it. A saturated point (achieved rate short of offered by more "
-             "than 1 %) is drawn hollow.</p>",
+             "fractions of it. A saturated point (achieved rate short of offered by more "
+             "than 1 %) is drawn hollow. A <em>late</em> point (crossed) is one where the "
+             "generator itself missed its schedule: the p99 of its scheduling error (actual "
+             "minus intended send time) exceeded 50 us, so its latencies include the "
+             "generator's own lateness and overstate the server's; it happens as the offered "
+             "rate nears the generator's ceiling.</p>",
              f"<p>{html.escape(placement_note(env))}</p>"]
     for payload in payloads:
         parts.append(f"<h3>{html.escape(payload)}</h3>")

@@ -43,6 +43,8 @@ from serbench.transport.protocol import (
 )
 from serbench.transport.server import (
     DEFAULT_MAX_CONNECTIONS,
+    add_payload_arguments,
+    bind_to_payload,
     configure_logging,
     listen_tcp,
     listen_unix,
@@ -298,6 +300,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
     parser.add_argument("--gc", choices=["on", "off"], default="on")
+    add_payload_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -311,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("no usable secret on stdin (expected at least 32 hex digits): %s", exc)
         return 2
     placement.pin_self(args.cpu)
-    codec = get_codec(args.codec)
+    codec = bind_to_payload(get_codec(args.codec), args.payload, args.payload_cache)
     listener = listen_tcp(args.host, args.port) if args.transport == "tcp" \
         else listen_unix(args.path)
     try:

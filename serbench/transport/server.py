@@ -359,11 +359,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
     parser.add_argument("--gc", choices=["on", "off"], default="on")
     parser.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS)
+    add_payload_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def add_payload_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--payload` and `--payload-cache`, which every server kind takes for `bind_to_payload`."""
     parser.add_argument("--payload", default=None, metavar="SPEC",
                         help="the payload a shape-derived codec (schema, typed) is bound to")
     parser.add_argument("--payload-cache", default=None, metavar="FILE",
                         help="the run's pickled payload, read instead of generating it")
-    return parser.parse_args(argv)
 
 
 def bind_to_payload(codec: Codec, spec: str | None, cache: str | None) -> Codec:
