@@ -164,7 +164,7 @@ def _validate_names(matrix: Matrix, text: str, path: Path) -> None:
         ("codecs", matrix.codecs, _check_codec),
         ("payloads", matrix.payloads, _check_payload_spec),
         ("transports", matrix.transports, lambda v: _check_in("transport", v, TRANSPORTS)),
-        ("scenarios", matrix.scenarios, lambda v: _check_in("scenario", v, SCENARIOS)),
+        ("scenarios", matrix.scenarios, check_scenario),
         ("pin", [matrix.pin], lambda v: _check_in("pin mode", v, PIN_MODES)),
         ("gc", [matrix.gc], lambda v: _check_in("gc policy", v, GC_POLICIES)),
     ]
@@ -180,6 +180,15 @@ def _validate_names(matrix: Matrix, text: str, path: Path) -> None:
 def _check_in(kind: str, value: str, known: tuple[str, ...] | list[str]) -> None:
     if value not in known:
         raise _with_suggestion(unknown_name(kind, value, list(known)), value, known)
+
+
+def check_scenario(name: str) -> None:
+    """A `UserError` for a scenario `run` does not time; `load` names its own command."""
+    if name == "load":
+        raise UserError("scenario 'load' is its own command, `serbench load` (it sweeps "
+                        "offered rates instead of timing rounds under pyperf): see "
+                        "docs/load.md")
+    _check_in("scenario", name, SCENARIOS)
 
 
 def _check_codec(name: str) -> None:
@@ -292,8 +301,7 @@ def validate(matrix: Matrix) -> None:
         if transport not in TRANSPORTS:
             raise unknown_name("transport", transport, list(TRANSPORTS))
     for scenario in matrix.scenarios:
-        if scenario not in SCENARIOS:
-            raise unknown_name("scenario", scenario, list(SCENARIOS))
+        check_scenario(scenario)
     if matrix.pin not in PIN_MODES:
         raise unknown_name("pin mode", matrix.pin, list(PIN_MODES))
     if matrix.gc not in GC_POLICIES:

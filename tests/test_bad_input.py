@@ -41,6 +41,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str
                                              "cannot import"]),
     (["--transports", "quic"], ["unknown transport 'quic'", "tcp, uds"]),
     (["--scenarios", "teleport"], ["unknown scenario 'teleport'", "roundtrip"]),
+    (["--scenarios", "load"], ["scenario 'load' is its own command, `serbench load`"]),
     (["--cell-timeout", "0"], ["--cell-timeout must be a positive number"]),
     (["--processes", "0"], ["--processes must be positive"]),
     (["--time", "soon"], ["not a duration: 'soon'", "5m"]),

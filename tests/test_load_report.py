@@ -18,6 +18,7 @@ from serbench.load.sweep import (
     CEILING,
     CODEC_BOUND,
     GENERATOR_BOUND,
+    GENERATOR_LATE,
     SweepConfig,
     codecs_to_run,
     open_rates,
@@ -63,6 +64,12 @@ def test_summary_marks_capacity_target_and_bound() -> None:
     assert by["orjson"]["max_rps_within_p99_target"] is None  # its p99 misses the target
     assert by["msgpack"]["capacity_rps"] is None and by["msgpack"]["points_failed"] == 1
     assert pickle["points_late"] == 1 and by["orjson"]["points_late"] == 0
+    # pickle's 110 % point missed the target and was on time: the codec's own limit
+    assert pickle["target_bound"] == CODEC_BOUND
+    late = [dict(r, late=True) if r["point"] == "open-110pct" else r for r in ROWS]
+    assert {s["codec"]: s for s in summarise(late, 1e-3)}["pickle"]["target_bound"] == \
+        GENERATOR_LATE
+    assert by["msgpack"]["target_bound"] is None
 
 
 def test_rates_and_codecs_of_a_sweep() -> None:

@@ -47,7 +47,7 @@ COLUMNS = [
 ]
 SUMMARY_COLUMNS = [
     "server", "codec", "payload", "clients", "capacity_rps", "saturated_at_offered_rps",
-    "max_rps_within_p99_target", "p99_target_s", "ceiling_rps", "bound",
+    "max_rps_within_p99_target", "target_bound", "p99_target_s", "ceiling_rps", "bound",
     "capacity_interval_rps", "target_interval_rps", "points_ok",
     "points_late", "points_failed",
 ]

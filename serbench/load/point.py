@@ -30,7 +30,7 @@ from serbench.load import histograms
 from serbench.load.generator import LoadConfig
 from serbench.load.schedule import DEFAULT_SPIN_NS, is_late
 from serbench.load.servers import LoadServer
-from serbench.runner.processes import _die_with_parent
+from serbench.runner.processes import die_with_parent
 from serbench.transport.errors import TransportError
 
 #: How far in the future the common start is set once every process is connected.
@@ -147,7 +147,7 @@ def _start(config: LoadConfig, work: Path) -> subprocess.Popen[bytes]:
     with open(work / f"stderr-{config.index}.txt", "wb") as err:
         proc = subprocess.Popen(_load_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=err, close_fds=True, start_new_session=True,
-                                preexec_fn=_die_with_parent())
+                                preexec_fn=die_with_parent())
     assert proc.stdin is not None
     proc.stdin.write(config.to_json().encode() + b"\n")
     proc.stdin.flush()

@@ -35,6 +35,8 @@ DEFAULT_FRACTIONS = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1)
 GENERATOR_MARGIN = 0.9
 CODEC_BOUND, GENERATOR_BOUND, CEILING, UNKNOWN = "codec", "generator-bound", "ceiling", \
     "unknown"
+#: The point that broke the p99 target was one where the generator missed its schedule.
+GENERATOR_LATE = "generator-late"
 
 
 @dataclass
@@ -225,6 +227,12 @@ def summarise(rows: Iterable[dict[str, Any]], p99_target_s: float) -> list[dict[
                    if r["loop"] == "open" and not r["saturated"] and r["p99_s"] is not None
                    and r["p99_s"] <= p99_target_s]
         at_target = max(holding, key=lambda r: float(r["achieved_rps"]), default=None)
+        # The first open point faster than the target rate that missed it: when the generator
+        # was late there, the limit found is the generator's, not the codec's.
+        missed = min((r for r in mine if r["loop"] == "open" and r not in holding
+                      and float(r["achieved_rps"]) > (float(at_target["achieved_rps"])
+                                                      if at_target else 0.0)),
+                     key=lambda r: float(r["offered_rps"]), default=None)
         saturated_at = min((float(r["offered_rps"]) for r in mine
                             if r["loop"] == "open" and r["saturated"]), default=None)
         if codec == FLOOR_CODEC:
@@ -239,6 +247,8 @@ def summarise(rows: Iterable[dict[str, Any]], p99_target_s: float) -> list[dict[
                     "max_rps_within_p99_target": (float(at_target["achieved_rps"])
                                                   if at_target else None),
                     "p99_target_s": p99_target_s, "ceiling_rps": ceiling, "bound": bound,
+                    "target_bound": (None if missed is None else
+                                     GENERATOR_LATE if missed.get("late") else CODEC_BOUND),
                     "capacity_interval_rps": (at_capacity or {}).get("interval_rps"),
                     "target_interval_rps": (at_target or {}).get("interval_rps"),
                     "points_ok": len(mine),

@@ -52,10 +52,11 @@ def _secs(value: Any) -> str:
 def summary_table(summaries: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the table: each codec's capacity and highest rate within target."""
     header = ["payload", "server", "codec", "capacity", "max rate, p99 <= target",
-              "target", "bound", "ceiling (null)"]
+              "target", "limited by", "bound", "ceiling (null)"]
     rows = [[str(s["payload"]), str(s["server"]), str(s["codec"]), _rate(s["capacity_rps"]),
              _rate(s["max_rps_within_p99_target"]) or "none", _secs(s["p99_target_s"]),
-             str(s["bound"]), _rate(s["ceiling_rps"])] for s in summaries]
+             str(s.get("target_bound") or ""), str(s["bound"]), _rate(s["ceiling_rps"])]
+            for s in summaries]
     return header, rows
 
 

@@ -44,7 +44,7 @@ def worker_environ(tmpdir: Path) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
     """A preexec function asking the kernel to SIGKILL the child when the run dies."""
     name = ctypes.util.find_library("c")
     if not name or not hasattr(os, "getppid"):
@@ -77,7 +77,7 @@ def run_cell_program(cmd: list[str], log_path: Path, timeout_s: float) -> str | 
         with _signals_deferred() as pending:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True,
-                                    close_fds=True, env=env, preexec_fn=_die_with_parent())
+                                    close_fds=True, env=env, preexec_fn=die_with_parent())
         try:
             for signum in pending:
                 os.kill(os.getpid(), signum)  # its handler raises at the next bytecode
