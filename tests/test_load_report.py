@@ -22,6 +22,7 @@ from serbench.load.sweep import (
     SweepConfig,
     codecs_to_run,
     open_rates,
+    stall_window,
     summarise,
 )
 from serbench.report.load_charts import curves, hockey_stick_chart
@@ -83,6 +84,11 @@ def test_rates_and_codecs_of_a_sweep() -> None:
     config.ceiling = False
     config.codecs = ["pickle"]
     assert codecs_to_run(config) == ["pickle"]
+    assert stall_window(config, 40_000.0) == config.window  # no stall: the flag's window
+    config.stall_ms, config.clients = 100.0, 8
+    # 40 000/s for 100 ms over 8 connections: 500 due on each, room for twice that
+    assert stall_window(config, 40_000.0) == 1000
+    assert stall_window(config, 100.0) == config.window
 
 
 def test_chart_data_is_the_open_measured_points_by_rate() -> None:

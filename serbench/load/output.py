@@ -156,6 +156,7 @@ def write_suite(path: Path, summaries: list[dict[str, Any]]) -> None:
         for name, values, description in headline_benchmarks(summary):
             metadata = {"name": name, "unit": "second", "description": description,
                         "serbench_codec": summary["codec"], "serbench_bound": summary["bound"],
+                        "serbench_target_bound": summary.get("target_bound") or "",
                         "serbench_scenario": "load"}
             run = pyperf.Run(values, metadata=metadata, collect_metadata=False)
             benches.append(pyperf.Benchmark([run]))

@@ -12,6 +12,7 @@ cannot be told apart from the rig's own limit and is marked `generator-bound`.
 
 from __future__ import annotations
 
+import math
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -156,6 +157,7 @@ def _codec_points(config: SweepConfig, sink: Sink, base: dict[str, Any], made: A
             for label, rate, fraction in plan:
                 spec.rate, spec.warmup_s, spec.duration_s = rate, config.warmup_s, \
                     config.duration_s
+                spec.window = stall_window(config, rate)
                 progress(f"  {label}: {rate:,.0f} requests/s offered")
                 row = _measure(server, body, spec, sink,
                                {**base, "point": label, "fraction": fraction}, rows,
@@ -193,6 +195,16 @@ def _measure(server: LoadServer, body: bytes, spec: PointSpec, sink: Sink,
     sink.point(row, result)
     rows.append(row)
     return row
+
+
+def stall_window(config: SweepConfig, rate: float) -> int:
+    """The in-flight window per connection: `config.window`, or, in the stall demonstration,
+    enough for every request due during the stall (twice over), so that none overflows and
+    each one is charged the stall."""
+    if not config.stall_ms:
+        return config.window
+    due = rate * config.stall_ms / 1000 / max(1, config.clients)
+    return max(config.window, math.ceil(2 * due))
 
 
 def stall_disturbance(server: LoadServer, spec: PointSpec,
