@@ -24,6 +24,25 @@ def run_serbench(*args: str, pythonpath: Path | None = None,
     return run_python("-m", "serbench", *args, pythonpath=pythonpath, env=env)
 
 
+def run_serbench_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`serbench ARGS` through `serbench.cli.main.main` in this interpreter, its output
+    captured: for the many bad-input cases that must fail before anything starts, without an
+    interpreter start each (a few cases per kind still run `run_serbench`, a real process)."""
+    import contextlib
+    import io
+
+    from serbench.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["serbench", *args], code, out.getvalue(),
+                                       err.getvalue())
+
+
 def run_python(*args: str, pythonpath: Path | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run this interpreter with ARGS, optionally with an extra directory on PYTHONPATH."""

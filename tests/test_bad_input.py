@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_one_line_error, run_serbench
+from conftest import ROOT, assert_one_line_error, run_serbench, run_serbench_in_process
 
 from serbench import results
 
@@ -53,8 +53,16 @@ def test_unknown_names_and_bad_values(tmp_path: Path, args: list[str], needles: 
                                       ) -> None:
     out = tmp_path / "out"
     base = [] if args[0] in ("no-such-matrix", "missing.toml") else ["--codecs", "msgpack"]
-    one_line_error(run_serbench("run", *base, *QUICK, *args, "-o", str(out)), *needles)
+    one_line_error(run_serbench_in_process("run", *base, *QUICK, *args, "-o", str(out)),
+                   *needles)
     assert not out.exists()  # checked before the results directory is even made
+
+
+def test_a_bad_name_is_one_line_from_a_real_process(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    one_line_error(run_serbench("run", "--codecs", "nope", *QUICK, "-o", str(out)),
+                   "unknown codec 'nope'")
+    assert not out.exists()
 
 
 # --- matrix files ---------------------------------------------------------------------------
@@ -93,8 +101,8 @@ def test_matrix_file_errors_name_the_key_and_line(tmp_path: Path, text: str,
                                                   needles: list[str]) -> None:
     matrix = tmp_path / "my.toml"
     matrix.write_text(text)
-    line = one_line_error(run_serbench("run", str(matrix), "--debug-single-value", "-o",
-                                       str(tmp_path / "out")), *needles)
+    line = one_line_error(run_serbench_in_process("run", str(matrix), "--debug-single-value",
+                                                  "-o", str(tmp_path / "out")), *needles)
     assert f"matrix file {matrix}" in line
     assert not (tmp_path / "out").exists()
 
@@ -118,8 +126,9 @@ def test_payload_file_errors(tmp_path: Path, name: str, content: bytes | str | N
         path.mkdir()
     elif isinstance(content, bytes):
         path.write_bytes(content)
-    line = one_line_error(run_serbench("run", "--codecs", "msgpack", *QUICK, "--payload-file",
-                                       str(path), "-o", str(tmp_path / "out")), *needles)
+    line = one_line_error(run_serbench_in_process("run", "--codecs", "msgpack", *QUICK,
+                                                  "--payload-file", str(path), "-o",
+                                                  str(tmp_path / "out")), *needles)
     assert f"payload file {path}" in line
     assert not (tmp_path / "out").exists()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_serbench
+from conftest import ROOT, run_serbench, run_serbench_in_process
 
 from serbench.codecs import get_codec
 from serbench.codecs.base import joined
@@ -182,9 +182,17 @@ def test_a_dead_server_fails_its_points_and_keeps_the_finished_ones() -> None:
 def test_bad_flags_fail_before_anything_runs(tmp_path: Path, flags: list[str],
                                              message: str) -> None:
     out = tmp_path / "run"
-    proc = run_serbench("load", *flags, "-o", str(out))
+    proc = run_serbench_in_process("load", *flags, "-o", str(out))
     assert proc.returncode == 2
     assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_bad_load_flag_is_one_line_from_a_real_process(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = run_serbench("load", "--clients", "0", "-o", str(out))
+    assert proc.returncode == 2 and "--clients" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
 
