@@ -5,6 +5,7 @@ reply to its request's intended send time, not to when it was actually sent."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import struct
@@ -12,7 +13,7 @@ import struct
 import pytest
 
 from serbench.load import histograms
-from serbench.load.generator import PREFIX, LoadConfig, LoadRun
+from serbench.load.generator import PREFIX, LoadConfig, LoadRun, Sender
 from serbench.load.schedule import (
     DEFAULT_SPIN_NS,
     SPIN_ALWAYS_NS,
@@ -221,3 +222,36 @@ def test_the_interval_log_is_built_from_the_replies_after_the_point() -> None:
     log = Log()
     run._write_intervals(log, end_ns=1_000 + 2_000_000_000)  # type: ignore[arg-type]
     assert log.intervals == [(1.0, [10]), (2.0, [20, 30])]
+
+
+def test_requests_the_socket_cannot_take_now_wait_in_order() -> None:
+    client, server = socket.socketpair()
+    client.setblocking(False)
+    sender = Sender(client, b"0123456789")
+    try:
+        sent = 0
+        while not sender.out:  # the socket's buffer fills; the rest is queued, none is lost
+            sender.send(sent)
+            sent += 1
+        queued = 0
+        while queued < 3:
+            sender.send(sent)
+            sent += 1
+            queued += 1
+        stream = bytearray()
+        server.setblocking(False)
+        for _ in range(100_000):  # read what arrived, let the sender flush the rest
+            with contextlib.suppress(BlockingIOError):
+                stream += server.recv(1 << 20)
+            sender.flush()
+            if not sender.out and len(stream) == sent * (PREFIX.size + 10):
+                break
+        received = []
+        for offset in range(0, len(stream), PREFIX.size + 10):
+            length, rid = PREFIX.unpack_from(stream, offset)
+            received.append((rid, bytes(stream[offset + PREFIX.size:offset + 4 + length])))
+    finally:
+        client.close()
+        server.close()
+    assert [rid for rid, _ in received] == list(range(sent))
+    assert {body for _, body in received} == {b"0123456789"}

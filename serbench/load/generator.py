@@ -152,10 +152,23 @@ class Sender:
         self._small = len(body) <= SMALL_FRAME
 
     def send(self, rid: int) -> None:
-        """Queue one request and send what the socket takes."""
+        """Send one request, or queue what the socket does not take now. With nothing queued,
+        a small request goes out in one `send` (the common case, and the cheapest)."""
         prefix = PREFIX.pack(8 + len(self.body), rid)
         if self._small:
-            self.out.append(memoryview(prefix + self.body))
+            data = prefix + self.body
+            if not self.out:
+                try:
+                    sent = self.sock.send(data)
+                except BlockingIOError:
+                    sent = 0
+                except (BrokenPipeError, ConnectionResetError) as exc:
+                    raise PeerClosed(f"the server closed the connection while we sent "
+                                     f"({exc})") from exc
+                if sent < len(data):
+                    self.out.append(memoryview(data)[sent:])
+                return
+            self.out.append(memoryview(data))
         else:
             self.out.extend((memoryview(prefix), memoryview(self.body)))
         self.flush()
