@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -27,7 +26,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from serbench.codecs import Codec, get_codec
+from serbench.codecs import Codec
 from serbench.codecs.base import parts
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
@@ -44,11 +43,9 @@ from serbench.transport.protocol import (
 from serbench.transport.server import (
     DEFAULT_MAX_CONNECTIONS,
     add_payload_arguments,
-    bind_to_payload,
     configure_logging,
-    listen_tcp,
-    listen_unix,
     ready_line,
+    serve_from_command_line,
 )
 
 log = logging.getLogger("serbench.server")
@@ -308,24 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     """Server process entry point: secret from stdin, READY line on stdout."""
     configure_logging()
     args = _parse_args(argv)
-    try:
-        secret = check_secret(bytes.fromhex(sys.stdin.readline().strip()))
-    except ValueError as exc:
-        log.error("no usable secret on stdin (expected at least 32 hex digits): %s", exc)
-        return 2
-    placement.pin_self(args.cpu)
-    codec = bind_to_payload(get_codec(args.codec), args.payload, args.payload_cache)
-    listener = listen_tcp(args.host, args.port) if args.transport == "tcp" \
-        else listen_unix(args.path)
-    try:
+
+    def serve(listener: socket.socket, codec: Codec, secret: bytes) -> None:
         run(listener, codec, secret, args.loop, watch_stdin=True, gc_policy=args.gc,
             max_frame=args.max_frame, timeout_s=args.timeout,
             max_connections=args.max_connections)
-    finally:
-        if args.transport == "uds" and args.path:
-            with contextlib.suppress(OSError):
-                os.unlink(args.path)
-    return 0
+
+    return serve_from_command_line(args, serve)
 
 
 if __name__ == "__main__":

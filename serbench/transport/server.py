@@ -385,10 +385,11 @@ def bind_to_payload(codec: Codec, spec: str | None, cache: str | None) -> Codec:
     return bound_codec(codec, made_payload(spec, cache))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Server process entry point: secret from stdin, READY line on stdout."""
-    configure_logging()
-    args = _parse_args(argv)
+def serve_from_command_line(args: argparse.Namespace,
+                            serve: Callable[[socket.socket, Codec, bytes], None]) -> int:
+    """What every server kind's `main` does around `serve(listener, codec, secret)`: the secret
+    from stdin, the pinning, the codec (bound to its payload), the listener, and the Unix socket
+    removed afterwards. 2 when stdin holds no usable secret."""
     try:
         secret = check_secret(bytes.fromhex(sys.stdin.readline().strip()))
     except ValueError as exc:
@@ -396,18 +397,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     placement.pin_self(args.cpu)
     codec = bind_to_payload(get_codec(args.codec), args.payload, args.payload_cache)
-    if args.transport == "tcp":
-        listener = listen_tcp(args.host, args.port)
-    else:
-        listener = listen_unix(args.path)
-    config = ServerConfig(codec, secret, args.max_frame, args.timeout, args.max_connections)
+    listener = (listen_tcp(args.host, args.port) if args.transport == "tcp"
+                else listen_unix(args.path))
     try:
-        run(listener, config, watch_stdin=True, gc_policy=args.gc)
+        serve(listener, codec, secret)
     finally:
         if args.transport == "uds" and args.path:
             with contextlib.suppress(OSError):
                 os.unlink(args.path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Server process entry point: secret from stdin, READY line on stdout."""
+    configure_logging()
+    args = _parse_args(argv)
+
+    def serve(listener: socket.socket, codec: Codec, secret: bytes) -> None:
+        config = ServerConfig(codec, secret, args.max_frame, args.timeout,
+                              args.max_connections)
+        run(listener, config, watch_stdin=True, gc_policy=args.gc)
+
+    return serve_from_command_line(args, serve)
 
 
 if __name__ == "__main__":
