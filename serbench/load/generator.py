@@ -362,10 +362,15 @@ class LoadRun:
         self.counts.intended_shifted = (bisect.bisect_left(times, self.measure_to - shift)
                                         - bisect.bisect_left(times, self.measure_from - shift))
 
+    @property
+    def _interval_ns(self) -> int:
+        """The interval of the interval log and of the per-interval reply counts."""
+        return max(1, int(self.config.interval_s * 1e9))
+
     def _write_intervals(self, log: histograms.IntervalLog, end_ns: int) -> None:
         """The interval log, from the recorded replies: one histogram per `interval_s` since
         the start, times relative to it (replies are appended in the order they came)."""
-        step = max(1, int(self.config.interval_s * 1e9))
+        step = self._interval_ns
         edge = self.start_ns + step
         for at, value in zip(self._replied_at, self._latency_ns, strict=True):
             while at >= edge:
@@ -377,7 +382,7 @@ class LoadRun:
     def interval_replies(self) -> list[int]:
         """Replies received in each `interval_s` of the measured window (a last, shorter
         interval is left out): the achieved rate's spread over the point."""
-        step = max(1, int(self.config.interval_s * 1e9))
+        step = self._interval_ns
         counts = [0] * int((self.measure_to - self.measure_from) // step)
         for at in self._window_replies_at:
             index = (at - self.measure_from) // step
@@ -389,7 +394,7 @@ class LoadRun:
         """What the parent merges: encoded histograms, counts and replies per interval."""
         return {"latency": histograms.encode(self.latency),
                 "sched": histograms.encode(self.sched), "counts": asdict(self.counts),
-                "interval_replies": self.interval_replies(), "interval_s": self.config.interval_s,
+                "interval_replies": self.interval_replies(),
                 "window_s": self.config.duration_s, "index": self.config.index}
 
 
