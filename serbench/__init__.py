@@ -20,7 +20,7 @@ _LAZY = {
     "Payload": "serbench.payloads",
     "get_payload": "serbench.payloads",
     "make_payload": "serbench.payloads",
-    "UserError": "serbench.errors",
+    "UserError": "serbench.common.errors",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, assert_one_line_error, run_serbench, run_serbench_in_process
 
-from serbench import results
+from serbench.results import files as results
 
 FIXTURE = ROOT / "tests" / "fixtures" / "results-small"
 QUICK = ["--payloads", "small", "--transports", "tcp", "--scenarios", "encode",

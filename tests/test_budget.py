@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from serbench import budget
-from serbench.budget import CodecCost, measure, seconds_per_call
 from serbench.cli.main import build_parser
 from serbench.cli.run import run_plan
-from serbench.fidelity import Fidelity
-from serbench.matrix import Budget, Cell, Matrix
+from serbench.common.vocabulary import EXACT
+from serbench.fidelity.roundtrip import Fidelity
 from serbench.payloads import make_payload
+from serbench.runner import budget
+from serbench.runner.budget import CodecCost, measure, seconds_per_call
 from serbench.runner.command import WorkerBudget
 from serbench.runner.command import loops_for as _loops
-from serbench.runner.prepare import CodecOnPayload
-from serbench.vocabulary import EXACT
+from serbench.runner.matrix import Budget, Cell, Matrix
+from serbench.runner.probe import CodecOnPayload
 
 
 def _prep(encode_s: float, decode_s: float, size: int = 40) -> CodecOnPayload:

@@ -21,12 +21,12 @@ from serbench.codecs import (
     known_names,
     parts,
 )
-from serbench.errors import UserError
-from serbench.fidelity import check
+from serbench.common.errors import UserError
+from serbench.fidelity.roundtrip import check
 
 #: Codecs derived from the payload's shape (schema codecs, typed models) carry no arbitrary
 #: value: tests/test_schema_codecs.py and tests/test_typed_codecs.py cover them.
-SHAPED_MODULES = ("serbench.codecs.schema_family:", "serbench.codecs.typed_family:")
+SHAPED_MODULES = ("serbench.codecs.schema_codecs:", "serbench.codecs.typed_codecs:")
 BUILTIN = sorted(n for n, e in codec_entries().items()
                  if e.distribution == "serbench" and not e.target.startswith(SHAPED_MODULES))
 COMPOSITIONS = ["msgpack+zlib", "pickle+zstd", "orjson+lz4"]
@@ -489,7 +489,7 @@ def test_workers_build_a_codec_from_its_resolved_target() -> None:
     from serbench.codecs import CodecUnavailable, codec_target, get_codec, get_codec_at
 
     target = codec_target("msgpack+zstd")
-    assert target == "serbench.codecs.binary_family:msgpack_codec"
+    assert target == "serbench.codecs.binary_codecs:msgpack_codec"
     direct, resolved = get_codec("msgpack+zstd"), get_codec_at("msgpack+zstd", target)
     assert (resolved.name, resolved.call_path) == (direct.name, direct.call_path)
     assert resolved.decode(memoryview(resolved.encode({"a": 1}))) == {"a": 1}

@@ -16,21 +16,21 @@ import pytest
 from serbench.codecs import (
     Codec,
     CodecUnavailable,
-    binary_zoo,
     codec_entries,
     get_codec,
     joined,
-    json_zoo,
-    python_zoo,
     require,
 )
-from serbench.fidelity import check
-from serbench.harness.floors import FLOORS, check_floor, floor_encoding
-from serbench.harness.floors_zoo import ROWS
-from serbench.harness.run import build_pairs, load_config
-from serbench.matrix import builtin_matrix_path
+from serbench.codecs import binary_codecs as binary_zoo
+from serbench.codecs import json_codecs as json_zoo
+from serbench.codecs import python_codecs as python_zoo
+from serbench.common.vocabulary import FAMILY_GENERAL
+from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding
+from serbench.extensions.harness.floors_zoo import ROWS
+from serbench.extensions.harness.run import build_pairs, load_config
+from serbench.fidelity.roundtrip import check
 from serbench.payloads import make_payload, payload_entries
-from serbench.vocabulary import FAMILY_GENERAL
+from serbench.runner.matrix import builtin_matrix_path
 
 FACTORIES: dict[str, Callable[[], Codec]] = {
     "ujson": json_zoo.ujson_codec,

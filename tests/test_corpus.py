@@ -21,7 +21,9 @@ import pytest
 from conftest import assert_one_line_error, run_serbench
 
 from serbench.cli.main import main
-from serbench.corpus import (
+from serbench.common.errors import UserError
+from serbench.payloads import make_payload
+from serbench.payloads.corpus import (
     DOCUMENTS,
     SOURCES,
     Pinned,
@@ -31,9 +33,7 @@ from serbench.corpus import (
     fetch,
     load_document,
 )
-from serbench.corpus import download as download_module
-from serbench.errors import UserError
-from serbench.payloads import make_payload
+from serbench.payloads.corpus import download as download_module
 
 FIXTURE: dict[str, Any] = {
     "twitter": {"statuses": [{"id": 1, "text": "こんにちは 🦊"}], "search_metadata": {}},

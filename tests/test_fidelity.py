@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from conftest import fake_codec
 
-from serbench import vocabulary
+from serbench.cli.inventory import fidelity_matrix
 from serbench.codecs import get_codec
-from serbench.fidelity import EXACT, LOSSY, UNSUPPORTED, WRONG, Fidelity, check
-from serbench.inventory import fidelity_matrix
+from serbench.common import vocabulary
+from serbench.fidelity.roundtrip import EXACT, LOSSY, UNSUPPORTED, WRONG, Fidelity, check
 from serbench.payloads import MadePayload, make_payload, payload_entries
 
 SPECS = ["small", "records:20", "nested:50", "blob:1000", "floats:100", "text:20", "numpy:100",

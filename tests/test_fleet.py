@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from conftest import run_serbench
 
-from serbench import results
-from serbench.errors import UserError
-from serbench.fleet.machine import machine_name, slug
-from serbench.fleet.merge import FLEET, merge, read_fleet
-from serbench.fleet.shard import Shard, parse_shard, shard_matrix
-from serbench.matrix import Matrix, expand
+from serbench.common.errors import UserError
+from serbench.extensions.fleet.machine import machine_name, slug
+from serbench.extensions.fleet.merge import FLEET, merge, read_fleet
+from serbench.extensions.fleet.shard import Shard, parse_shard, shard_matrix
+from serbench.results import files as results
+from serbench.runner.matrix import Matrix, expand
 from serbench.runner.plan import group_key, groups
 
 PAYLOADS = ["small", "records:10", "nested:10", "numpy:100", "records:20"]

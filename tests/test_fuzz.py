@@ -158,7 +158,7 @@ def _exceptions() -> dict[str, tuple[type[BaseException], ...]]:
 #: the list honest: a suspended codec must still be flagged safe.
 SUSPENDED: dict[str, str] = {
     # decode returns a CapnpMessage for corrupt input; KjException/UnicodeDecodeError only
-    # surface later, from its __eq__/content() (serbench/schemas/capnp_schema.py).
+    # surface later, from its __eq__/content() (serbench/codecs/schemas/capnp_schema.py).
     "capnp-prepared": "capnp-prepared: decode accepts corrupt messages, errors surface later",
 }
 #: One frame per suspended codec showing its finding (decoding it is not attempted here).
@@ -175,7 +175,7 @@ FUZZED = [name for name in SAFE if name not in SUSPENDED]
 def _bound(name: str) -> Codec:
     """The codec as the server runs it: a shape-derived one bound to `BIND_TO`."""
     from serbench.payloads import make_payload
-    from serbench.shapes.resolve import bound_codec
+    from serbench.payloads.shapes.resolve import bound_codec
 
     return bound_codec(get_codec(name), make_payload(BIND_TO))
 

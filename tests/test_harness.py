@@ -18,14 +18,14 @@ import pyperf
 import pytest
 
 from serbench.codecs import CodecUnavailable, codec_entries, get_codec, joined
-from serbench.errors import UserError
-from serbench.fidelity import check_bound
-from serbench.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
-from serbench.harness.frames import bytes_with_pickle_size, frame_1m, frame_64
-from serbench.harness.run import build_pairs, floor_codecs, judge, load_config
-from serbench.harness.wallclock import split
-from serbench.matrix import builtin_matrix_path
+from serbench.common.errors import UserError
+from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
+from serbench.extensions.harness.frames import bytes_with_pickle_size, frame_1m, frame_64
+from serbench.extensions.harness.run import build_pairs, floor_codecs, judge, load_config
+from serbench.extensions.harness.wallclock import split
+from serbench.fidelity.roundtrip import check_bound
 from serbench.payloads import make_payload
+from serbench.runner.matrix import builtin_matrix_path
 
 BUILTIN = sorted(n for n, e in codec_entries().items() if e.distribution == "serbench")
 
@@ -98,7 +98,8 @@ def test_check_floor_refuses_a_row_that_drifted_from_its_codec() -> None:
     obj = make_payload("small").obj
     drifted = dataclasses.replace(FLOORS["json"],
                                   decode_setup=("data = json.dumps(obj, indent=1).encode()",))
-    with pytest.raises(RuntimeError, match=re.escape("update serbench/harness/floors.py")):
+    match = re.escape("update serbench/extensions/harness/floors.py")
+    with pytest.raises(RuntimeError, match=match):
         check_floor(drifted, get_codec("json"), obj, "small")
     # pickle-oob's frame wraps the library's bytes; plain pickle's must equal them.
     with pytest.raises(RuntimeError, match="does not produce the bytes"):
@@ -152,7 +153,8 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
             setup = [pair.floor[i + 1] for i, arg in enumerate(pair.floor) if arg == "-s"]
             assert setup[-len(row.setup_lines(pair.scenario)) - 1 : -1] == row.setup_lines(
                 pair.scenario)
-            assert not any("serbench.codecs" in line or "get_codec" in line for line in setup)
+            registry = ("from serbench.codecs import", "get_codec")
+            assert not any(word in line for line in setup for word in registry)
 
 
 def test_config_errors_name_the_problem(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import pyperf
 import pytest
 from serve_helpers import processes_in, stop_process, wait_until
 
-from serbench import results
+from serbench.results import files as results
 from serbench.transport.protocol import SERVER_PROCESS_NAME
 
 pytestmark = pytest.mark.slow
@@ -204,7 +204,7 @@ def test_interrupt_keeps_finished_cells_and_resume_measures_only_the_rest(
                    60, "the first finished cell")
         # Mid-cell: wait until the next cell's program runs, then interrupt the run's process
         # group, as Ctrl-C in a terminal (or a service manager's SIGTERM) would.
-        wait_until(lambda: any("serbench.bench.cell" in c for _, c in processes_in(workdir)),
+        wait_until(lambda: any("serbench.cells.cell" in c for _, c in processes_in(workdir)),
                    30, "the next cell to start")
         os.killpg(run.proc.pid, sig)
         code = run.wait(HANG_GUARD_S)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from serbench.intervals import (
+from serbench.stats.intervals import (
     log_mean_interval,
     mean_interval,
     paired_ratio,
@@ -97,7 +97,7 @@ def test_quantile_interval_from_order_statistics() -> None:
 
 
 def test_family_confidence_is_bonferroni() -> None:
-    from serbench.intervals import family_confidence
+    from serbench.stats.intervals import family_confidence
 
     assert family_confidence(1) == 0.95
     assert family_confidence(45) == pytest.approx(1 - 0.05 / 45)

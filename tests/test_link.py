@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from serbench.cli.main import main
-from serbench.errors import UserError
-from serbench.link import netns
-from serbench.link.endpoints import Endpoints
-from serbench.link.measure import measure_link
-from serbench.link.session import LinkSession, link_label
-from serbench.link.spec import LinkSpec, parse_link
-from serbench.link.topology import NETWORK, Link, tbf_args, wait_gone
-from serbench.matrix import load_matrix
+from serbench.common.errors import UserError
+from serbench.runner.matrix import load_matrix
+from serbench.transport.link import netns
+from serbench.transport.link.endpoints import Endpoints
+from serbench.transport.link.measure import measure_link
+from serbench.transport.link.session import LinkSession, link_label
+from serbench.transport.link.spec import LinkSpec, parse_link
+from serbench.transport.link.topology import NETWORK, Link, tbf_args, wait_gone
 from tests.conftest import ROOT, assert_one_line_error, run_serbench
 
 REFUSAL = netns.link_refusal()
@@ -162,8 +162,8 @@ def test_a_link_is_removed_after_an_exception() -> None:
 
 _HOLDER = """
 import sys, time
-from serbench.link.spec import parse_link
-from serbench.link.topology import Link
+from serbench.transport.link.spec import parse_link
+from serbench.transport.link.topology import Link
 with Link(parse_link("10mbit,2ms")) as link:
     print(" ".join(link.created), flush=True)
     time.sleep(60)

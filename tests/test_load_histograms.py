@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from serbench.load import histograms
+from serbench.extensions.load import histograms
 
 
 def _values(seed: int, count: int) -> list[int]:

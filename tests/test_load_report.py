@@ -13,8 +13,10 @@ from typing import Any
 
 import pyperf
 
-from serbench.load.output import LOAD_CSV, SUMMARY_CSV, LoadResults, safe, write_suite
-from serbench.load.sweep import (
+from serbench.extensions.load.charts import curves, hockey_stick_chart
+from serbench.extensions.load.output import LOAD_CSV, SUMMARY_CSV, LoadResults, safe, write_suite
+from serbench.extensions.load.report import load_fragment, summary_lines, write_load_report
+from serbench.extensions.load.sweep import (
     CEILING,
     CODEC_BOUND,
     GENERATOR_BOUND,
@@ -25,8 +27,6 @@ from serbench.load.sweep import (
     stall_window,
     summarise,
 )
-from serbench.report.load_charts import curves, hockey_stick_chart
-from serbench.report.load_report import load_fragment, summary_lines, write_load_report
 
 
 def _row(codec: str, point: str, achieved: float, p99: float, saturated: bool = False,

@@ -19,10 +19,10 @@ from conftest import ROOT, run_serbench, run_serbench_in_process
 
 from serbench.codecs import get_codec
 from serbench.codecs.base import joined
-from serbench.load import histograms
-from serbench.load.point import PointFailed, PointSpec, run_point
-from serbench.load.servers import LoadServer
-from serbench.load.sweep import SweepConfig, run_sweep, stall_disturbance
+from serbench.extensions.load import histograms
+from serbench.extensions.load.point import PointFailed, PointSpec, run_point
+from serbench.extensions.load.servers import LoadServer
+from serbench.extensions.load.sweep import SweepConfig, run_sweep, stall_disturbance
 from serbench.payloads import make_payload
 
 STALL_MS = 100.0

@@ -12,9 +12,9 @@ import struct
 
 import pytest
 
-from serbench.load import histograms
-from serbench.load.generator import PREFIX, LoadConfig, LoadRun, Sender
-from serbench.load.schedule import (
+from serbench.extensions.load import histograms
+from serbench.extensions.load.generator import PREFIX, LoadConfig, LoadRun, Sender
+from serbench.extensions.load.schedule import (
     DEFAULT_SPIN_NS,
     SPIN_ALWAYS_NS,
     InFlight,

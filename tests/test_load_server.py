@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from serbench.load.servers import LoadServer, check_kind, default_kind
+from serbench.extensions.load.servers import LoadServer, check_kind, default_kind
 from serbench.transport.auth import new_secret
 from serbench.transport.connection import Connection
 from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from serbench.bench import cell, loops
+from serbench.cells import cell, loops
 from serbench.transport.framing import HEADER
 
 #: The worker subprocess below must finish at all; this is a hang guard, not a budget.
@@ -303,7 +303,7 @@ def test_a_worker_keeps_loops_times_values_samples(tmp_path: Path) -> None:
     samples_dir, out = tmp_path / "samples", tmp_path / "out.json"
     loops_n, values, warmups = 5, 3, 1
     proc = subprocess.run(
-        [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
+        [sys.executable, "-m", "serbench.cells.cell", "--worker", "--worker-task=0",
          "--codec", "pickle", "--payload", "small", "--scenario", "roundtrip",
          "--transport", "uds", "--bench-name", "x", "--loops", str(loops_n),
          "--values", str(values), "--warmups", str(warmups), "--samples-dir", str(samples_dir),

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import run_python
 
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 from serbench.payloads import DEFAULT_SEED, get_payload, make_payload, payload_entries
 from serbench.payloads.catalog import Event
 from serbench.payloads.user_files import FORMATS

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, make_distribution, run_python, run_serbench
 
+from serbench.cli.inventory import describe_codecs, describe_compressors, fidelity_matrix
 from serbench.codecs import (
     GROUP,
     CodecEntry,
@@ -27,9 +28,8 @@ from serbench.codecs import (
     known_names,
 )
 from serbench.codecs.compression import compressor_status
-from serbench.errors import UserError
-from serbench.fidelity import check
-from serbench.inventory import describe_codecs, describe_compressors, fidelity_matrix
+from serbench.common.errors import UserError
+from serbench.fidelity.roundtrip import check
 from serbench.payloads import make_payload, payload_entries
 
 PLUGIN_SOURCE = '''
@@ -141,7 +141,7 @@ def test_plugin_claiming_a_builtin_name_is_an_error(tmp_path: Path, command: lis
     proc = run_serbench(*command, pythonpath=site)
     line = assert_one_line_error(proc)
     assert "'pickle' is registered twice" in line
-    assert "serbench (serbench.codecs.pickle_family:pickle_codec)" in line
+    assert "serbench (serbench.codecs.pickle_codecs:pickle_codec)" in line
     assert "fakecodec-plugin (fakecodec_plugin:fake_rot_codec)" in line
     assert proc.stdout == ""
 

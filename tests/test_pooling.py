@@ -11,9 +11,9 @@ import numpy as np
 import pyperf
 import pytest
 
-from serbench.results import samples_path
-from serbench.runner.record import pool_samples
-from serbench.stats import latency_percentiles
+from serbench.results.files import samples_path
+from serbench.results.record import pool_samples
+from serbench.stats.percentiles import latency_percentiles
 
 
 @pytest.mark.slow

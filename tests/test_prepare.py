@@ -7,7 +7,7 @@ from pathlib import Path
 
 from serbench.payloads import make_payload
 from serbench.payloads.cache import cached_payload
-from serbench.runner.prepare import Preparer
+from serbench.runner.probe import Preparer
 
 
 def test_workers_load_the_same_payload_the_run_made(tmp_path: Path) -> None:

@@ -28,12 +28,11 @@ from serbench.codecs.compression import (
     DecompressionLimit,
     limit_decompression,
 )
-from serbench.errors import UserError
-from serbench.fleet import hostinfo
-from serbench.fleet.catalogue import CodecCatalogue
-from serbench.fleet.remote import parse_address, same_python_refusals, server_info
-from serbench.matrix import Matrix
-from serbench.transport import server
+from serbench.common.errors import UserError
+from serbench.extensions.fleet.catalogue import CodecCatalogue
+from serbench.extensions.fleet.remote import parse_address, same_python_refusals, server_info
+from serbench.runner.matrix import Matrix
+from serbench.transport import hostinfo, server
 from serbench.transport.auth import load_or_create_secret_file
 from serbench.transport.connection import Connection, Refused
 from serbench.transport.errors import PeerClosed, TransportError
@@ -152,7 +151,7 @@ def test_run_refuses_same_python_only_codec_in_one_line(
 def test_built_in_matrix_skips_same_python_only_codec_with_a_note(
         thread_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from serbench.fleet.options import remote_matrix
+    from serbench.extensions.fleet.options import remote_matrix
 
     address, secret_file = thread_server
     real = hostinfo.host_info

@@ -26,17 +26,17 @@ from serbench.report.chart_files import CHARTS, figures
 from serbench.report.data import CellResult, Run, make_run
 from serbench.report.html import render_html
 from serbench.report.markdown import render_markdown
-from serbench.report.significance import (
+from serbench.report.style import chart_style, codec_colours, png_bytes
+from serbench.report.text import TIMES as X
+from serbench.report.transport_cost import floor_points, round_trip_cost
+from serbench.results.files import ResultsError
+from serbench.stats.significance import (
     BY_DEFINITION,
     BY_T_TEST,
     is_significant,
     reference_ratio,
     unpaired_ratio,
 )
-from serbench.report.style import chart_style, codec_colours, png_bytes
-from serbench.report.text import TIMES as X
-from serbench.report.transport_cost import floor_points, round_trip_cost
-from serbench.results import ResultsError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "results-small"
@@ -143,7 +143,7 @@ def test_significance_is_pyperfs_t_test_without_its_private_api() -> None:
     significant, t = is_significant(a, c)  # unequal counts: Welch
     assert significant is True and t == pytest.approx(
         float(stats.ttest_ind(a, c, equal_var=False).statistic))
-    source = (Path(__file__).parent.parent / "serbench" / "report" / "significance.py")
+    source = (Path(__file__).parent.parent / "serbench" / "stats" / "significance.py")
     assert "pyperf._utils" not in source.read_text()
 
 
@@ -399,7 +399,7 @@ def test_charts_are_not_registered_with_pyplot(run: Run) -> None:
     assert [slug for slug, *_ in made] == SLUGS
     for *_, fig in made:
         assert fig.canvas.manager is None  # a bare Figure: nothing to close, nothing leaks
-    for module in (Path(__file__).parent.parent / "serbench" / "report").glob("*.py"):
+    for module in (Path(__file__).parent.parent / "serbench").rglob("*.py"):
         source = module.read_text()  # object API only
         assert not re.search(r"import\s+matplotlib\.pyplot|from\s+matplotlib\s+import\s+pyplot",
                              source), module
@@ -554,7 +554,7 @@ def test_load_run_error_is_a_results_error(tmp_path: Path) -> None:
 
 
 def test_cells_have_every_summary_column() -> None:
-    from serbench.results import COLUMNS
+    from serbench.results.files import COLUMNS
 
     fields = {f.name for f in dataclasses.fields(CellResult)}
     # `values` and `process_means` come from the pyperf suites (summary.csv's `values` is a
@@ -711,7 +711,7 @@ def write_v2_run(directory: Path) -> Path:
     runs carry `serbench_round` (4 rounds, 2 values a worker)."""
     import pyperf
 
-    from serbench import results
+    from serbench.results import files as results
 
     rows = v2_rows()
     results.write_summary(directory, rows)

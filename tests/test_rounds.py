@@ -12,13 +12,13 @@ from typing import Any
 import pyperf
 import pytest
 
-from serbench import results
-from serbench.matrix import Cell, Matrix
+from serbench.results import files as results
 from serbench.runner import RoundBudget, RunPlan, WorkerBudget, run
 from serbench.runner import loop as loop_module
 from serbench.runner.locks import LockBusy, machine_lock, results_dir_lock
+from serbench.runner.matrix import Cell, Matrix
 from serbench.runner.plan import groups, round_order
-from serbench.runner.summarise import CellRecord, drift, floor_applies, summarise
+from serbench.stats.summarise import CellRecord, drift, floor_applies, summarise
 
 
 class FakeClock:
@@ -286,7 +286,7 @@ def test_full_disk_is_one_clear_line_naming_the_directory(
         real(path, text)
 
     monkeypatch.setattr(results, "atomic_write_text", full)
-    from serbench.runner.record import ResultsWriteError
+    from serbench.results.record import ResultsWriteError
 
     with pytest.raises(ResultsWriteError) as info:
         run(_plan(tmp_path, ["pickle"], RoundBudget(None, 3, 1, 3)))

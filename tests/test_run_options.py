@@ -8,7 +8,7 @@ from pathlib import Path
 
 from serbench.cli.main import build_parser
 from serbench.cli.run import _matrix_from_args, default_output
-from serbench.matrix import builtin_matrix_path, load_matrix
+from serbench.runner.matrix import builtin_matrix_path, load_matrix
 
 DEFAULT = load_matrix(builtin_matrix_path()).payloads
 

@@ -19,11 +19,11 @@ import numpy as np
 import pyperf
 import pytest
 
-from serbench.bench.cell import SCENARIOS, SOCKET_SCENARIOS
+from serbench.cells.cell import SCENARIOS, SOCKET_SCENARIOS
 from serbench.codecs import codec_entries
-from serbench.matrix import builtin_matrix_path, expand, load_matrix
-from serbench.results import COLUMNS, samples_path
-from serbench.vocabulary import TRANSPORTS
+from serbench.common.vocabulary import TRANSPORTS
+from serbench.results.files import COLUMNS, samples_path
+from serbench.runner.matrix import builtin_matrix_path, expand, load_matrix
 
 pytestmark = pytest.mark.slow
 TESTED_SCENARIOS = ("roundtrip", "stream", "encode", "decode")
@@ -127,7 +127,7 @@ def _float(row: dict[str, str], key: str) -> float:
 def test_roundtrip_percentiles_are_those_of_the_stored_samples(run_dir: Path) -> None:
     # (The percentile definitions are pinned to known values in test_stats.py; here: each
     # row's figures come from exactly the samples stored beside it.)
-    from serbench.stats import latency_percentiles
+    from serbench.stats.percentiles import latency_percentiles
 
     checked = 0
     for row in _rows(run_dir):
@@ -161,7 +161,7 @@ def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
 
     from serbench.codecs import encoded_size, get_codec
     from serbench.payloads import make_payload
-    from serbench.shapes.resolve import bound_codec
+    from serbench.payloads.shapes.resolve import bound_codec
 
     made = make_payload("small")
     for row in _rows(run_dir):

@@ -1,5 +1,5 @@
-"""Schema codecs derived from the payload's shape (serbench/codecs/schema_family.py,
-serbench/schemas/): binding, fidelity over the catalog, schema text, refusals and floors."""
+"""Schema codecs derived from the payload's shape (serbench/codecs/schema_codecs.py,
+serbench/codecs/schemas/): binding, fidelity over the catalog, schema text, refusals and floors."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from serbench import fidelity
 from serbench.codecs import Codec, get_codec, joined
-from serbench.harness.floors import FLOORS, check_floor
-from serbench.harness.floors_schema import ROWS
+from serbench.codecs.schemas import LANGUAGES, schema_text
+from serbench.codecs.schemas.common import from_micros, to_micros
+from serbench.common.vocabulary import EXACT, FAMILY_GENERAL, FAMILY_PREPARED
+from serbench.extensions.harness.floors import FLOORS, check_floor
+from serbench.extensions.harness.floors_schema import ROWS
+from serbench.fidelity import roundtrip as fidelity
 from serbench.payloads import make_payload
-from serbench.schemas import LANGUAGES, schema_text
-from serbench.schemas.common import from_micros, to_micros
-from serbench.shapes import ShapeUnsupported, infer_shape
-from serbench.shapes.model import Field, ListOf, MapOf, OptionalOf, Record, Scalar, UnionOf
-from serbench.shapes.resolve import bound_codec, shape_of
-from serbench.vocabulary import EXACT, FAMILY_GENERAL, FAMILY_PREPARED
+from serbench.payloads.shapes import ShapeUnsupported, infer_shape
+from serbench.payloads.shapes.resolve import bound_codec, shape_of
+from serbench.payloads.shapes.shape import Field, ListOf, MapOf, OptionalOf, Record, Scalar, UnionOf
 
 LANGS = ["protobuf", "avro", "arrow", "capnp", "thrift"]
 CODECS = [f"{lang}{suffix}" for lang in LANGS for suffix in ("", "-prepared")]

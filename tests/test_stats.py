@@ -15,8 +15,9 @@ from array import array
 import numpy as np
 import pytest
 
-from serbench import stats, vocabulary
-from serbench.stats import latency_percentiles
+from serbench.common import vocabulary
+from serbench.stats import percentiles as stats
+from serbench.stats.percentiles import latency_percentiles
 
 NS = 1e-9
 #: Interpolation multiplies a fraction such as 0.001, which float64 carries to ~1e-13; the

@@ -11,11 +11,15 @@ import msgspec
 import pytest
 
 from serbench.codecs import Codec, get_codec, joined
-from serbench.fidelity import check
-from serbench.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
+from serbench.codecs.typed import TypedLibrary, corruptions, msgspec_models, unbound_codec
+from serbench.codecs.typed.binding import Bound
+from serbench.codecs.typed.libraries import JSON_PLAIN
+from serbench.common.vocabulary import EXACT, FAMILY_TYPED, FAMILY_UNVALIDATED, UNSUPPORTED
+from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
+from serbench.fidelity.roundtrip import check
 from serbench.payloads import make_payload
-from serbench.payloads.model import MadePayload
-from serbench.shapes import (
+from serbench.payloads.payload import MadePayload
+from serbench.payloads.shapes import (
     Field,
     ListOf,
     Record,
@@ -24,11 +28,7 @@ from serbench.shapes import (
     UnionOf,
     infer_shape,
 )
-from serbench.shapes.resolve import bound_codec, shape_of
-from serbench.typed import TypedLibrary, corruptions, msgspec_models, unbound_codec
-from serbench.typed.binding import Bound
-from serbench.typed.libraries import JSON_PLAIN
-from serbench.vocabulary import EXACT, FAMILY_TYPED, FAMILY_UNVALIDATED, UNSUPPORTED
+from serbench.payloads.shapes.resolve import bound_codec, shape_of
 
 VALIDATORS = ["msgspec-struct", "msgspec-struct-msgpack", "pydantic", "cattrs", "mashumaro"]
 BASELINES = ["orjson-dataclass", "orjson-dict"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from serbench.variance import components, optimal_values
+from serbench.stats.variance import components, optimal_values
 
 
 def _run(values: list[float], wall: float, loops: int = 10) -> pyperf.Run:

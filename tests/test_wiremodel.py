@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 from conftest import assert_one_line_error, run_serbench
 
-from serbench import results
 from serbench.cli.main import main
-from serbench.report.data import load_run
-from serbench.vocabulary import bench_name
-from serbench.wiremodel.inputs import contenders
-from serbench.wiremodel.link import LOOPBACK, Framing, Link, link_from_environment
-from serbench.wiremodel.model import (
+from serbench.common.vocabulary import bench_name
+from serbench.extensions.wiremodel.inputs import contenders
+from serbench.extensions.wiremodel.link import LOOPBACK, Framing, Link, link_from_environment
+from serbench.extensions.wiremodel.predict import (
     CODEC,
     LINK,
     PROPAGATION,
@@ -29,8 +27,15 @@ from serbench.wiremodel.model import (
     predict_roundtrip,
     predict_stream,
 )
-from serbench.wiremodel.validate import VALIDATION_CSV, dominant_term, stream_batch, validate
-from serbench.wiremodel.winners import winner_map
+from serbench.extensions.wiremodel.validate import (
+    VALIDATION_CSV,
+    dominant_term,
+    stream_batch,
+    validate,
+)
+from serbench.extensions.wiremodel.winners import winner_map
+from serbench.report.data import load_run
+from serbench.results import files as results
 
 # Two codecs on one payload: "fast" (30 us of CPU, 100 kB) and "compact" (300 us, 10 kB).
 FAST = CodecCosts(encode_s=10e-6, decode_s=20e-6, request_bytes=100_000, reply_bytes=100_000)

@@ -37,7 +37,7 @@ def say(command: str, text: str) -> None:
 
 def check_results_directory(directory: Path) -> None:
     """Fail with one line, before any reading starts, when a results directory is missing."""
-    from serbench.results import ResultsError
+    from serbench.results.files import ResultsError
 
     if not directory.is_dir():
         raise ResultsError(f"{directory}: no such results directory")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def add_corpus_command(sub: Subparsers) -> None:
     """Register `corpus` and its three subcommands on the CLI's subparsers."""
-    from serbench.corpus import DEFAULT_SOURCE, SOURCES
+    from serbench.payloads.corpus import DEFAULT_SOURCE, SOURCES
 
     p = sub.add_parser("corpus", help="fetch and inspect the real-world JSON documents")
     actions = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
@@ -54,7 +54,7 @@ def add_corpus_command(sub: Subparsers) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Fetch the documents from one source into the cache and list what was written."""
-    from serbench.corpus import corpus_dir, fetch, get_source
+    from serbench.payloads.corpus import corpus_dir, fetch, get_source
 
     source = get_source(args.source)
     directory = args.dir or corpus_dir()
@@ -71,8 +71,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print each document's cache state: a table, or JSON for scripts."""
-    from serbench.corpus import DOCUMENTS, document_status
-    from serbench.tables import format_table
+    from serbench.common.tables import format_table
+    from serbench.payloads.corpus import DOCUMENTS, document_status
 
     statuses = [document_status(name, args.dir) for name in DOCUMENTS]
     if args.json:
@@ -92,8 +92,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_path(args: argparse.Namespace) -> int:
     """Print the cache directory, or the file of one document (which may not exist yet)."""
-    from serbench.corpus import DOCUMENTS, corpus_dir, document_path
-    from serbench.errors import unknown_name
+    from serbench.common.errors import unknown_name
+    from serbench.payloads.corpus import DOCUMENTS, corpus_dir, document_path
 
     if args.name is None:
         print(args.dir or corpus_dir())

@@ -27,7 +27,7 @@ from serbench.cli.run import add_run_command
 from serbench.cli.serve import add_serve_command
 from serbench.cli.variance import add_variance_command
 from serbench.cli.verify import add_verify_command
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 
 if TYPE_CHECKING:
     from serbench.cli.common import Register

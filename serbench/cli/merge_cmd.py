@@ -30,7 +30,7 @@ def add_merge_command(sub: Subparsers) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge, then report."""
-    from serbench.fleet.merge import merge, shard_coverage
+    from serbench.extensions.fleet.merge import merge, shard_coverage
 
     out = Path(args.output)
     machines = merge([Path(d) for d in args.directories], out, args.name)

@@ -12,8 +12,8 @@ from serbench.cli.common import check_results_directory
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
+    from serbench.extensions.wiremodel.validate import Validation
     from serbench.report.data import Run
-    from serbench.wiremodel.validate import Validation
 
 
 def add_model_command(sub: Subparsers) -> None:
@@ -42,10 +42,10 @@ def add_model_command(sub: Subparsers) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print each link run's per-cell table and summary; write its CSV."""
-    from serbench.errors import UserError
+    from serbench.common.errors import UserError
+    from serbench.extensions.wiremodel.link import link_from_environment
+    from serbench.extensions.wiremodel.validate import validate, write_csv
     from serbench.report.data import load_run
-    from serbench.wiremodel.link import link_from_environment
-    from serbench.wiremodel.validate import validate, write_csv
 
     directories = [Path(args.loopback), *(Path(d) for d in args.linked)]
     for directory in directories:
@@ -77,9 +77,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _print_validation(validation: Validation) -> None:
+    from serbench.common.tables import format_table
+    from serbench.common.units import seconds
     from serbench.report.text import count
-    from serbench.tables import format_table
-    from serbench.units import seconds
 
     link = validation.link
     rate = "unlimited" if link.rate_bit_s is None else count(link.rate_bit_s, "bit/s")
@@ -114,12 +114,12 @@ def _print_validation(validation: Validation) -> None:
 
 def cmd_chart(args: argparse.Namespace) -> int:
     """Write one winner-map PNG per payload of the run."""
-    from serbench.errors import UserError
+    from serbench.common.errors import UserError
+    from serbench.extensions.wiremodel.chart import write_chart
+    from serbench.extensions.wiremodel.inputs import shared_core
+    from serbench.extensions.wiremodel.link import link_from_environment
+    from serbench.extensions.wiremodel.winners import run_winner_map
     from serbench.report.data import load_run
-    from serbench.wiremodel.chart import write_chart
-    from serbench.wiremodel.inputs import shared_core
-    from serbench.wiremodel.link import link_from_environment
-    from serbench.wiremodel.winners import run_winner_map
 
     directory = Path(args.directory)
     check_results_directory(directory)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 
 
 def add_run_command(sub: Any) -> None:
@@ -83,8 +83,8 @@ def add_run_command(sub: Any) -> None:
 
 def run_plan(args: argparse.Namespace, matrix: Any, outdir: Path) -> Any:
     """The run's rounds and per-worker budget: the matrix's, with the command line's on top."""
-    from serbench.matrix import parse_duration
     from serbench.runner import RoundBudget, RunPlan, WorkerBudget
+    from serbench.runner.matrix import parse_duration
 
     for key in ("processes", "values", "loops", "min_time"):
         value = getattr(args, key)
@@ -127,7 +127,7 @@ _BUDGET_OPTIONS = ("time", "fast", "rigorous", "debug_single_value", "processes"
 
 def _recorded_budget(directory: Path, rounds: Any, worker: Any) -> tuple[Any, Any]:
     """The budget the interrupted run was started with: a resumed run measures alike."""
-    from serbench.results import read_environment
+    from serbench.results.files import read_environment
     from serbench.runner import RoundBudget, WorkerBudget
 
     env = read_environment(directory)
@@ -144,7 +144,7 @@ def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
     """The matrix to run, and whether the user chose its codecs (a file of theirs or
     `--codecs`), in which case a codec whose library is missing is an error, not a skip."""
     from serbench.cli.common import split_list as _split
-    from serbench.matrix import Matrix, builtin_matrix_path, load_matrix, validate
+    from serbench.runner.matrix import Matrix, builtin_matrix_path, load_matrix, validate
 
     chosen = False
     if args.resume and not args.matrix:
@@ -180,8 +180,8 @@ def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
 
 
 def _matrix_of_run(directory: Path) -> Any:
-    from serbench.matrix import Budget, Matrix
-    from serbench.results import ENVIRONMENT, ResultsError, read_environment
+    from serbench.results.files import ENVIRONMENT, ResultsError, read_environment
+    from serbench.runner.matrix import Budget, Matrix
 
     data = read_environment(directory).get("matrix")
     if not isinstance(data, dict):
@@ -221,8 +221,9 @@ def default_output() -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Validate everything, run the matrix in rounds, write the report."""
-    from serbench import results, runner
+    import serbench.runner as runner
     from serbench.payloads import make_payload
+    from serbench.results import files as results
     from serbench.runner.progress import final_tables, suspect_lines
 
     started = time.monotonic()
@@ -249,7 +250,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
-    from serbench.environment import noted
+    from serbench.results.environment import noted
 
     try:
         with noted(facts):
@@ -273,8 +274,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _records(outcome: Any) -> Any:
-    from serbench.matrix import Cell
-    from serbench.runner.summarise import CellRecord
+    from serbench.runner.matrix import Cell
+    from serbench.stats.summarise import CellRecord
 
     for row in outcome.rows:
         cell = Cell(row["codec"], row.get("payload_spec") or row["payload"], row["scenario"],
@@ -301,7 +302,7 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
     the remote server (address, secret file) the workers connect to, if any."""
     facts: dict[str, Any] = {"machine": args.machine} if args.machine else {}
     if args.shard:
-        from serbench.fleet.shard import parse_shard, shard_matrix
+        from serbench.extensions.fleet.shard import parse_shard, shard_matrix
 
         if args.resume:
             raise UserError("--shard with --resume: a resumed run keeps the shard it started "
@@ -310,7 +311,7 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
         facts.update(shard)
     remote = _remote_of(args)
     if remote is not None:
-        from serbench.fleet.options import remote_matrix
+        from serbench.extensions.fleet.options import remote_matrix
 
         if getattr(args, "link", None):
             raise UserError("--connect and --link: a link is built on this machine; pick one")
@@ -321,7 +322,7 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
 
 def _remote_of(args: argparse.Namespace) -> tuple[str, Path] | None:
     """The server to connect to: `--connect`, or the one a resumed run was started with."""
-    from serbench.results import ResultsError, read_environment
+    from serbench.results.files import ResultsError, read_environment
 
     if args.connect:
         if not args.secret_file:

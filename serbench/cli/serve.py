@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from serbench.cli.common import say
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -175,7 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError("--max-connections must be at least 1")
     from serbench.cli.common import split_list
     from serbench.codecs.compression import limit_decompression
-    from serbench.fleet.catalogue import CodecCatalogue
+    from serbench.extensions.fleet.catalogue import CodecCatalogue
 
     limit_decompression(args.max_frame)  # a compression bomb fails at the frame limit
     names = split_list(args.codec)

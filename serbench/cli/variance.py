@@ -28,9 +28,9 @@ def cmd_variance(args: argparse.Namespace) -> int:
     """Print the median variance components per scenario, and n*."""
     from tabulate import tabulate
 
-    from serbench import results
-    from serbench.errors import UserError
-    from serbench.variance import Components, components, summary_by_scenario
+    from serbench.common.errors import UserError
+    from serbench.results import files as results
+    from serbench.stats.variance import Components, components, summary_by_scenario
 
     directory = Path(args.directory)
     check_results_directory(directory)

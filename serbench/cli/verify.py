@@ -29,10 +29,10 @@ def add_verify_command(sub: Subparsers) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Print the fidelity matrix and a note for every cell that is not exact."""
+    from serbench.cli.inventory import fidelity_matrix
     from serbench.codecs import check_names, known_names
-    from serbench.inventory import fidelity_matrix
+    from serbench.common.tables import format_table
     from serbench.payloads import payload_entries
-    from serbench.tables import format_table
 
     codec_names = split_list(args.codecs) if args.codecs else known_names()
     check_names(codec_names)

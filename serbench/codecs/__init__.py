@@ -25,7 +25,7 @@ from serbench.codecs.base import (
     require,
 )
 from serbench.codecs.compression import COMPRESSORS, compressed
-from serbench.errors import UserError, unknown_name
+from serbench.common.errors import UserError, unknown_name
 
 #: The entry-point group a plugin registers its codec factories in (`name = "module:factory"`).
 GROUP = "serbench.codecs"

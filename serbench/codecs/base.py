@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from serbench.shapes.model import Shape, ShapeUnsupported
-from serbench.vocabulary import FAMILY_GENERAL
+from serbench.common.vocabulary import FAMILY_GENERAL
+from serbench.payloads.shapes.shape import Shape, ShapeUnsupported
 
 #: What a codec plugin builds on: the record, its encoded form and the factory helpers.
 __all__ = [
@@ -61,12 +61,13 @@ class Codec:
     #: pre-encoded blob). Runs outside every timed region.
     prepare: Callable[[Any], Any] | None = None
     #: For a codec derived from the payload's shape (schema codecs, typed models): called
-    #: with the payload object and its shape (`serbench.shapes`) outside every timed region,
+    #: with the payload object and its shape (`serbench.payloads.shapes`) outside every timed
+    #: region,
     #: returns the codec for that payload, or raises `ShapeUnsupported` with the reason (the
     #: cell is then `unsupported`). Everything that runs a codec on a payload binds it first
-    #: (`serbench.shapes.resolve.bound_codec`).
+    #: (`serbench.payloads.shapes.resolve.bound_codec`).
     specialise: Callable[[Any, Shape], Codec] | None = None
-    #: Codecs are ranked only against codecs of the same family (`serbench.vocabulary`
+    #: Codecs are ranked only against codecs of the same family (`serbench.common.vocabulary`
     #: FAMILIES): a schema codec's prepared-message variant never against its populating one,
     #: a typed decoder that does not validate never as a validator.
     family: str = FAMILY_GENERAL

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from serbench.codecs.base import Codec, CodecUnavailable, Encoded, dist_version, joined, require
-from serbench.shapes.model import Shape
+from serbench.payloads.shapes.shape import Shape
 from serbench.transport.framing import DEFAULT_MAX_FRAME
 
 #: The most bytes one frame may decompress into: the transport's maximum frame size.

@@ -6,7 +6,7 @@ import pickle
 from typing import Any
 
 from serbench.codecs.base import Codec
-from serbench.codecs.pickle_family import PROTOCOL
+from serbench.codecs.pickle_codecs import PROTOCOL
 
 
 def _blob_of_reference_size(obj: Any) -> bytes:

@@ -20,8 +20,8 @@ import importlib.metadata
 import re
 from pathlib import Path
 
-from serbench.errors import UserError, unknown_name
-from serbench.payloads.model import DEFAULT_SEED, MadePayload, Payload
+from serbench.common.errors import UserError, unknown_name
+from serbench.payloads.payload import DEFAULT_SEED, MadePayload, Payload
 from serbench.payloads.user_files import load_payload_file
 
 GROUP = "serbench.payloads"
@@ -124,7 +124,7 @@ def _from_corpus(name: str) -> MadePayload:
     again, and it cannot collide with a shape or a user's `twitter.json` (whose name is
     `twitter`). The label uses `-`, like every other label, since labels go into benchmark and
     file names."""
-    from serbench.corpus import DOCUMENTS, document_path, load_document
+    from serbench.payloads.corpus import DOCUMENTS, document_path, load_document
 
     obj = load_document(name)  # UserError for an unknown or unfetched document
     size = document_path(name).stat().st_size

@@ -7,7 +7,7 @@ import pickle
 from typing import Any
 
 from serbench.payloads import make_payload
-from serbench.payloads.model import MadePayload
+from serbench.payloads.payload import MadePayload
 
 __all__ = ["cached_payload", "made_payload"]
 

@@ -12,8 +12,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from serbench.payloads.model import Payload
-from serbench.shapes.model import (
+from serbench.payloads.payload import Payload
+from serbench.payloads.shapes.shape import (
     Field,
     ListOf,
     MapOf,

@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 
 FORMATS = (".json", ".msgpack", ".cbor", ".pickle", ".pkl")
 

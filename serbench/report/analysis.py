@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from serbench.report.data import CellResult, Run
-from serbench.report.significance import Ratio, reference_ratio
-from serbench.report.transport_cost import floor_points, round_trip_cost
-from serbench.vocabulary import (
+from serbench.common.vocabulary import (
     FAILED,
     LOSSY,
     OK,
@@ -22,6 +19,9 @@ from serbench.vocabulary import (
     PERCENTILE_KEYS,
     TIMED_CLASSES,
 )
+from serbench.report.data import CellResult, Run
+from serbench.report.transport_cost import floor_points, round_trip_cost
+from serbench.stats.significance import Ratio, reference_ratio
 
 PERCENTILE_LABELS = {"p50_s": "p50", "p90_s": "p90", "p99_s": "p99", "p999_s": "p99.9",
                      "max_s": "max"}

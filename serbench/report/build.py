@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serbench.fleet.merge import read_fleet
+from serbench.extensions.fleet.merge import read_fleet
+from serbench.extensions.fleet.report import build_fleet_report
 from serbench.report.chart_files import render_charts
 from serbench.report.data import load_run
 from serbench.report.html import render_html
-from serbench.report.machines import build_fleet_report
 from serbench.report.markdown import render_markdown
-from serbench.results import atomic_write_text, check_writable
+from serbench.results.files import atomic_write_text, check_writable
 
 HTML = "report.html"
 MARKDOWN = "report.md"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from serbench.link.session import link_label
+from serbench.common.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
 from serbench.report import analysis, trust
 from serbench.report.chart_parts import Colours
 from serbench.report.charts import (
@@ -25,7 +25,7 @@ from serbench.report.charts import (
 from serbench.report.data import Run
 from serbench.report.style import chart_style, codec_colours, save
 from serbench.report.text import LEVEL, SUSPECT_MARK, TIMES
-from serbench.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
+from serbench.transport.link.session import link_label
 
 ChartFunc = Callable[[Run, Colours], Any]
 
@@ -120,7 +120,8 @@ def figures(run: Run) -> list[tuple[str, str, str, Any]]:
 
 
 def _with_link(fig: Any, link: str | None) -> Any:
-    """The figure, its title followed by the run's link (serbench.link) when it has one."""
+    """The figure, its title followed by the run's link (serbench.transport.link) when it has
+    one."""
     if link is not None:
         title = fig.get_suptitle()
         fig.suptitle(f"{title}\n{link}" if title else link)

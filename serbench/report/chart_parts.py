@@ -8,10 +8,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from serbench.common.vocabulary import EXACT, LOSSY, UNSUPPORTED, WRONG
 from serbench.report import analysis
 from serbench.report.data import Run
 from serbench.report.text import SUSPECT_MARK, TIMES
-from serbench.vocabulary import EXACT, LOSSY, UNSUPPORTED, WRONG
 
 WIDTH = 10.0
 ABSENT = "#8a8a8a"

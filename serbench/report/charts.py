@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from serbench.common.vocabulary import FLOOR_CODEC, LOSSY, P999_MIN_SAMPLES
 from serbench.report import analysis, trust
 from serbench.report.chart_parts import (
     FIDELITY_COLOURS,
@@ -37,7 +38,6 @@ from serbench.report.style import (
     unit_axis,
 )
 from serbench.report.text import LEVEL, SUSPECT_MARK, TIMES, measure_title, nbytes
-from serbench.vocabulary import FLOOR_CODEC, LOSSY, P999_MIN_SAMPLES
 
 # -- 1. round trip relative to the reference --------------------------------------------------
 

@@ -23,10 +23,10 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from serbench import results
-from serbench.intervals import Interval, family_confidence, paired_ratio, welch_ratio
-from serbench.runner.record import process_means
-from serbench.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC
+from serbench.common.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC
+from serbench.results import files as results
+from serbench.results.record import process_means
+from serbench.stats.intervals import Interval, family_confidence, paired_ratio, welch_ratio
 
 CellKey = tuple[str, str, str, str]  # codec, scenario, transport, payload label
 #: Ratios to pickle "agree" between runs within this (the reproducibility goal).

@@ -3,10 +3,10 @@ and the environment warning, as plain ASCII for a terminal or as Markdown."""
 
 from __future__ import annotations
 
-from serbench.intervals import Interval
+from serbench.common.vocabulary import REFERENCE_CODEC
 from serbench.report.compare import CellComparison, Comparison
 from serbench.report.text import seconds
-from serbench.vocabulary import REFERENCE_CODEC
+from serbench.stats.intervals import Interval
 
 
 def warning(comparison: Comparison) -> str:

@@ -14,10 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from serbench import results
-from serbench.intervals import Interval
-from serbench.results import ResultsError
-from serbench.vocabulary import (
+from serbench.common.vocabulary import (
     FAILED,
     FAMILY_GENERAL,
     FLOOR_CODEC,
@@ -28,6 +25,9 @@ from serbench.vocabulary import (
     SKIPPED,
     TIMED_CLASSES,
 )
+from serbench.results import files as results
+from serbench.results.files import ResultsError
+from serbench.stats.intervals import Interval
 
 _FLOAT_COLUMNS = frozenset({
     "mean_s", "stdev_s", *PERCENTILE_KEYS, "msgs_per_s", "mb_per_s", "objects_per_s",

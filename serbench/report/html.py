@@ -13,10 +13,10 @@ from functools import cache
 import jinja2
 from markupsafe import Markup, escape
 
+from serbench.extensions.load.report import load_fragment
 from serbench.report.chart_files import ChartFile
 from serbench.report.content import report_content
 from serbench.report.data import Run
-from serbench.report.load_report import load_fragment
 from serbench.report.report_tables import Table
 
 TEMPLATE = "report.html.j2"

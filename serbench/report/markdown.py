@@ -1,16 +1,17 @@
 """report.md: the same content as report.html, for a README or a pull request; charts are linked
-as PNG files relative to the Markdown file, tables drawn by `serbench.tables.markdown_table`."""
+as PNG files relative to the Markdown file, tables drawn by
+`serbench.common.tables.markdown_table`."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from serbench.common.tables import markdown_table, markdown_text
 from serbench.report.chart_files import ChartFile
 from serbench.report.content import report_content
 from serbench.report.data import Run
 from serbench.report.report_tables import Table
-from serbench.tables import markdown_table, markdown_text
 
 
 def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from serbench.common.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
 from serbench.report import trust
 from serbench.report.data import Run
 from serbench.report.text import FEW_SAMPLES_MARK, LEVEL, SUSPECT_MARK, TIMES
-from serbench.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
 
 PIN_WORDS = {
     "same": "client and server pinned to the same CPU (they take turns; no parallelism)",

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from serbench.report import analysis, prose, summary
-from serbench.report import text as fmt
-from serbench.report.data import Run
-from serbench.report.text import TIMES
-from serbench.vocabulary import (
+from serbench.common.vocabulary import (
     FAILED,
     FAMILY_GENERAL,
     FLOOR_CODEC,
@@ -17,6 +13,10 @@ from serbench.vocabulary import (
     P999_MIN_SAMPLES,
     SKIPPED,
 )
+from serbench.report import analysis, prose, summary
+from serbench.report import text as fmt
+from serbench.report.data import Run
+from serbench.report.text import TIMES
 
 
 @dataclass(frozen=True)

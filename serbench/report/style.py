@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from serbench.common.vocabulary import FLOOR_CODEC, REFERENCE_CODEC
 from serbench.report.text import TIMES
-from serbench.results import atomic_write
-from serbench.vocabulary import FLOOR_CODEC, REFERENCE_CODEC
+from serbench.results.files import atomic_write
 
 #: Built-in codecs keep their colour from run to run.
 FIXED_COLOURS = {

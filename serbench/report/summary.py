@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from serbench.common.vocabulary import FAILED, FLOOR_CODEC, OK
 from serbench.report.analysis import rankable_pair, ratio_point
 from serbench.report.data import CellResult, Run
-from serbench.report.significance import Ratio, is_significant
-from serbench.vocabulary import FAILED, FLOOR_CODEC, OK
+from serbench.stats.significance import Ratio, is_significant
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ ratios with their intervals, and the marks for suspect cells and thin p99.9 figu
 
 from __future__ import annotations
 
-from serbench.report.significance import Ratio
-from serbench.units import seconds as seconds  # the one duration format
-from serbench.vocabulary import CONFIDENCE, P999_MIN_SAMPLES
+from serbench.common.units import seconds as seconds  # the one duration format
+from serbench.common.vocabulary import CONFIDENCE, P999_MIN_SAMPLES
+from serbench.stats.significance import Ratio
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 #: Marks a cell the run flagged as suspect, wherever it is shown.

@@ -18,8 +18,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from serbench.common.vocabulary import FLOOR_CODEC
 from serbench.report.data import Run
-from serbench.vocabulary import FLOOR_CODEC
 
 #: How a transport cost was obtained, from the most to the least direct.
 MEASURED, INTERPOLATED, CLAMPED, EXTRAPOLATED = ("measured", "interpolated", "clamped",

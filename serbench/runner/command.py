@@ -1,6 +1,6 @@
 """A worker's command line: pyperf's worker protocol with serbench's cell options.
 
-serbench plays pyperf's manager: each worker is `python -m serbench.bench.cell --worker` with
+serbench plays pyperf's manager: each worker is `python -m serbench.cells.cell --worker` with
 the loops, values and warm-ups chosen here, so every value in the results is pyperf's own
 measurement, and the worker's run carries the round it belongs to.
 """
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.matrix import Cell
-from serbench.runner.prepare import CodecOnPayload
+from serbench.common.vocabulary import SOCKET_SCENARIOS
+from serbench.runner.matrix import Cell
+from serbench.runner.probe import CodecOnPayload
 from serbench.transport import placement
-from serbench.vocabulary import SOCKET_SCENARIOS
 
 if TYPE_CHECKING:
-    from serbench.link.spec import LinkSpec
+    from serbench.transport.link.spec import LinkSpec
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int
                    payload_cache: Path | None = None,
                    codec_target: str | None = None,
                    link_endpoints: str | None = None) -> list[str]:
-    """`python -m serbench.bench.cell --worker ...` for one cell in one round (across the
-    run's link when `link_endpoints` is given: serbench.link.endpoints)."""
-    cmd = [sys.executable, "-m", "serbench.bench.cell", "--worker", "--worker-task=0",
+    """`python -m serbench.cells.cell --worker ...` for one cell in one round (across the
+    run's link when `link_endpoints` is given: serbench.transport.link.endpoints)."""
+    cmd = [sys.executable, "-m", "serbench.cells.cell", "--worker", "--worker-task=0",
            "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
            "--bench-name", cell.name(prep.payload.label), "--pin", pin, "--gc", gc,
            "--round", str(number), "--samples-dir", str(samples_dir), "--output", str(output),

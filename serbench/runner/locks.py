@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 
 MACHINE_LOCK = "serbench-measuring.lock"
 

@@ -1,6 +1,6 @@
 """The run loop: prepare every codec x payload, then rounds of one worker process per cell.
 
-serbench plays pyperf's manager itself: each worker is `python -m serbench.bench.cell --worker`
+serbench plays pyperf's manager itself: each worker is `python -m serbench.cells.cell --worker`
 with the loops, values and warm-ups chosen here (pyperf's worker protocol, so every value is
 pyperf's own measurement), and its run is appended to the codec's suite. A failing worker fails
 its cell (with its error) and the run goes on; each worker's run is on disk at once; an
@@ -22,31 +22,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serbench import environment, results
 from serbench.codecs import codec_target
-from serbench.matrix import Cell, Matrix, expand
-from serbench.runner import locks, progress
-from serbench.runner.command import WorkerBudget, loops_for, worker_command
-from serbench.runner.plan import RoundBudget, round_order
-from serbench.runner.prepare import Preparer
-from serbench.runner.processes import (
-    Interrupted,
-    raise_interrupted,
-    run_cell_program,
-    signals_held,
-)
-from serbench.runner.record import (
+from serbench.common.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
+from serbench.results import environment
+from serbench.results import files as results
+from serbench.results.record import (
     ResultsStore,
     ResultsWriteError,
     guarded,
     pool_samples,
     process_means,
 )
+from serbench.results.schema_files import write_schemas
+from serbench.runner import locks, progress
+from serbench.runner.command import WorkerBudget, loops_for, worker_command
+from serbench.runner.matrix import Cell, Matrix, expand
+from serbench.runner.plan import RoundBudget, round_order
+from serbench.runner.probe import Preparer
+from serbench.runner.processes import (
+    Interrupted,
+    raise_interrupted,
+    run_cell_program,
+    signals_held,
+)
 from serbench.runner.rows import base_row, measured_columns
-from serbench.runner.schema_files import write_schemas
-from serbench.runner.summarise import CellRecord, drift, precision, summarise
-from serbench.stats import latency_percentiles
-from serbench.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
+from serbench.stats.percentiles import latency_percentiles
+from serbench.stats.summarise import CellRecord, drift, precision, summarise
 
 
 @dataclass
@@ -98,8 +99,8 @@ def run(plan: RunPlan) -> RunOutcome:
 
 
 def _open_link(plan: RunPlan) -> Any:
-    """The matrix's link for the run (a no-op context without one); see serbench.link."""
-    from serbench.link.session import open_link
+    """The matrix's link for the run (a no-op context without one); see serbench.transport.link."""
+    from serbench.transport.link.session import open_link
 
     return open_link(plan.matrix.link, plan.progress)
 

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from serbench.matrix import Cell
+from serbench.runner.matrix import Cell
 
 GroupKey = tuple[str, str, str]  # payload spec, scenario, transport ("" in process)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from serbench.runner.summarise import CellRecord
-from serbench.units import seconds
-from serbench.vocabulary import REFERENCE_CODEC
+from serbench.common.units import seconds
+from serbench.common.vocabulary import REFERENCE_CODEC
+from serbench.stats.summarise import CellRecord
 
 
 def clock(seconds: float) -> str:

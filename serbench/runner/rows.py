@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from serbench.intervals import quantile_interval
-from serbench.matrix import Cell
-from serbench.runner.prepare import CodecOnPayload
-from serbench.stats import latency_percentiles
-from serbench.vocabulary import FAMILY_GENERAL
+from serbench.common.vocabulary import FAMILY_GENERAL
+from serbench.runner.matrix import Cell
+from serbench.runner.probe import CodecOnPayload
+from serbench.stats.intervals import quantile_interval
+from serbench.stats.percentiles import latency_percentiles
 
 
 def base_row(cell: Cell, prep: CodecOnPayload) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import stat
 import time
 from pathlib import Path
 
-from serbench.errors import UserError
+from serbench.common.errors import UserError
 from serbench.transport.errors import HandshakeFailed, PeerClosed, PeerTimeout
 from serbench.transport.framing import FrameReader, set_timeouts
 

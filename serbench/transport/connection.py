@@ -64,7 +64,7 @@ class Connection:
     def select(self, codec: str, payload: str | None = None) -> None:
         """Name this connection's codec (and the payload a shape-derived codec is bound to);
         raises `Refused` with the server's reason."""
-        from serbench.fleet.hostinfo import python_identity
+        from serbench.transport.hostinfo import python_identity
 
         send_frame(self.sock, select_frame(codec, payload, python_identity()))
         reply = bytes(self.reader.read_frame())

@@ -11,7 +11,7 @@ import os
 
 # The mode names are shared vocabulary (the matrix validates them too); re-exported here for
 # the argument parsers that offer them next to the functions that apply them.
-from serbench.vocabulary import GC_POLICIES, PIN_MODES
+from serbench.common.vocabulary import GC_POLICIES, PIN_MODES
 
 __all__ = ["GC_POLICIES", "PIN_MODES", "apply_gc_policy", "cpus_for", "pin_self"]
 

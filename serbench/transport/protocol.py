@@ -16,7 +16,7 @@ After the handshake a client sends one mode frame:
 - `MODE_STATS`: the server answers one frame, `stats_reply`: its kind and the CPU time its
   process has used (`getrusage`), which the load scenario reads before and after each point;
 - `MODE_INFO`: the server answers one frame, JSON: `PROTOCOL_VERSION`, its host, Python and
-  library versions (`serbench.fleet.hostinfo`); a client on another host reads it once before
+  library versions (`serbench.transport.hostinfo`); a client on another host reads it once before
   a run (`serbench run --connect`).
 
 Before its mode frame a client may name the codec the connection uses: `select_frame(codec,

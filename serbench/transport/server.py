@@ -209,7 +209,7 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
         elif mode == MODE_STATS:
             send_frame(conn, stats_reply("blocking"))
         elif mode == MODE_INFO:
-            from serbench.fleet.hostinfo import info_reply
+            from serbench.transport.hostinfo import info_reply
 
             send_frame(conn, info_reply(PROTOCOL_VERSION))
         else:
@@ -239,7 +239,7 @@ def _select(conn: socket.socket, config: ServerConfig, body: bytes) -> Codec | s
     refused, answered `error <reason>` (the caller closes the connection)."""
     import json
 
-    from serbench.fleet.hostinfo import python_identity, python_mismatch
+    from serbench.transport.hostinfo import python_identity, python_mismatch
 
     try:
         asked = json.loads(body)
@@ -380,7 +380,7 @@ def bind_to_payload(codec: Codec, spec: str | None, cache: str | None) -> Codec:
         raise SystemExit(f"codec {codec.name} is derived from the payload's shape: "
                          "start the server with --payload SPEC")
     from serbench.payloads.cache import made_payload
-    from serbench.shapes.resolve import bound_codec
+    from serbench.payloads.shapes.resolve import bound_codec
 
     return bound_codec(codec, made_payload(spec, cache))
 

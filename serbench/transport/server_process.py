@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from serbench.common.vocabulary import TRANSPORTS
 from serbench.transport import placement
 from serbench.transport.auth import new_secret
 from serbench.transport.connection import Connection
@@ -44,7 +45,6 @@ from serbench.transport.protocol import (
     STARTUP_TIMEOUT_S,
     UNIX_PATH_MAX,
 )
-from serbench.vocabulary import TRANSPORTS
 
 __all__ = ["ServerFailed", "ServerProcess"]
 
@@ -69,7 +69,8 @@ class ServerProcess:
     #: The payload (spec, and the run's pickled copy) a shape-derived codec is bound to.
     payload: str | None = None
     payload_cache: str | None = None
-    #: Across a link (`serbench.link.endpoints.Endpoints`, fork only): listen in its server
+    #: Across a link (`serbench.transport.link.endpoints.Endpoints`, fork only): listen in its
+    #: server
     #: namespace, and the client connects to its connect address.
     link: Any = None
     _proc: subprocess.Popen[bytes] | None = None

@@ -1,1 +1,0 @@
-"""The timed loops: one pyperf program (`python -m serbench.bench.cell`) per matrix cell."""

@@ -1,0 +1,1 @@
+"""Words and helpers every layer shares: errors, units, the vocabulary, tables."""

@@ -1,0 +1,1 @@
+"""Extensions built on the core: open-loop load, fleets, the wire model, the harness."""

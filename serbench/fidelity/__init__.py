@@ -1,0 +1,1 @@
+"""Fidelity: which codec x payload round trips may be timed at all."""

@@ -1,0 +1,1 @@
+"""The results directory: the contract on disk that runs write and readers read."""

@@ -1,0 +1,1 @@
+"""Statistics in one place: percentiles, intervals, significance, summaries, variance."""
