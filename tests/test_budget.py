@@ -11,6 +11,7 @@ import pytest
 
 from serbench.cli.main import build_parser
 from serbench.cli.run import run_plan
+from serbench.common.cell import Cell
 from serbench.common.vocabulary import EXACT
 from serbench.fidelity.roundtrip import Fidelity
 from serbench.payloads import make_payload
@@ -18,7 +19,7 @@ from serbench.runner import budget
 from serbench.runner.budget import CodecCost, measure, seconds_per_call
 from serbench.runner.command import WorkerBudget
 from serbench.runner.command import loops_for as _loops
-from serbench.runner.matrix import Budget, Cell, Matrix
+from serbench.runner.matrix import Budget, Matrix
 from serbench.runner.probe import CodecOnPayload
 
 

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from conftest import run_serbench
 
+from serbench.common.cell import group_key
 from serbench.common.errors import UserError
 from serbench.extensions.fleet.machine import machine_name, slug
 from serbench.extensions.fleet.merge import FLEET, merge, read_fleet
 from serbench.extensions.fleet.shard import Shard, parse_shard, shard_matrix
 from serbench.results import files as results
 from serbench.runner.matrix import Matrix, expand
-from serbench.runner.plan import group_key, groups
+from serbench.runner.plan import groups
 
 PAYLOADS = ["small", "records:10", "nested:10", "numpy:100", "records:20"]
 

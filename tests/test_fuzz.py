@@ -174,8 +174,8 @@ FUZZED = [name for name in SAFE if name not in SUSPENDED]
 @functools.cache
 def _bound(name: str) -> Codec:
     """The codec as the server runs it: a shape-derived one bound to `BIND_TO`."""
+    from serbench.codecs.bind import bound_codec
     from serbench.payloads import make_payload
-    from serbench.payloads.shapes.resolve import bound_codec
 
     return bound_codec(get_codec(name), make_payload(BIND_TO))
 

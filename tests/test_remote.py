@@ -30,14 +30,14 @@ from serbench.codecs.compression import (
 )
 from serbench.common.errors import UserError
 from serbench.extensions.fleet.catalogue import CodecCatalogue
-from serbench.extensions.fleet.remote import parse_address, same_python_refusals, server_info
+from serbench.extensions.fleet.remote import same_python_refusals, server_info
 from serbench.runner.matrix import Matrix
 from serbench.transport import hostinfo, server
 from serbench.transport.auth import load_or_create_secret_file
 from serbench.transport.connection import Connection, Refused
 from serbench.transport.errors import PeerClosed, TransportError
 from serbench.transport.framing import send_frame
-from serbench.transport.protocol import PROTOCOL_VERSION, SELECT_OK, select_frame
+from serbench.transport.protocol import PROTOCOL_VERSION, SELECT_OK, parse_address, select_frame
 
 OTHER_PYTHON = {"implementation": "PyPy", "version": "3.9", "pickle_protocol": 5}
 
@@ -167,7 +167,7 @@ def test_built_in_matrix_skips_same_python_only_codec_with_a_note(
 def test_other_protocol_version_is_one_clear_error(
         thread_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     address, secret_file = thread_server
-    monkeypatch.setattr(hostinfo, "info_reply",
+    monkeypatch.setattr(server, "info_reply",
                         lambda version: json.dumps({"protocol": 99, "host": {}}).encode())
     with pytest.raises(UserError, match="protocol version 99, this serbench speaks 1"):
         server_info(address, secret_file)

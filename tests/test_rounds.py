@@ -12,11 +12,12 @@ from typing import Any
 import pyperf
 import pytest
 
+from serbench.common.cell import Cell
 from serbench.results import files as results
 from serbench.runner import RoundBudget, RunPlan, WorkerBudget, run
 from serbench.runner import loop as loop_module
 from serbench.runner.locks import LockBusy, machine_lock, results_dir_lock
-from serbench.runner.matrix import Cell, Matrix
+from serbench.runner.matrix import Matrix
 from serbench.runner.plan import groups, round_order
 from serbench.stats.summarise import CellRecord, drift, floor_applies, summarise
 

@@ -160,8 +160,8 @@ def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
     import pickle
 
     from serbench.codecs import encoded_size, get_codec
+    from serbench.codecs.bind import bound_codec
     from serbench.payloads import make_payload
-    from serbench.payloads.shapes.resolve import bound_codec
 
     made = make_payload("small")
     for row in _rows(run_dir):

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from serbench.codecs import Codec, get_codec, joined
+from serbench.codecs.bind import bound_codec
 from serbench.codecs.schemas import LANGUAGES, schema_text
 from serbench.codecs.schemas.common import from_micros, to_micros
 from serbench.common.vocabulary import EXACT, FAMILY_GENERAL, FAMILY_PREPARED
 from serbench.extensions.harness.floors import FLOORS, check_floor
 from serbench.extensions.harness.floors_schema import ROWS
 from serbench.fidelity import roundtrip as fidelity
-from serbench.payloads import make_payload
+from serbench.payloads import make_payload, shape_of
 from serbench.payloads.shapes import ShapeUnsupported, infer_shape
-from serbench.payloads.shapes.resolve import bound_codec, shape_of
 from serbench.payloads.shapes.shape import Field, ListOf, MapOf, OptionalOf, Record, Scalar, UnionOf
 
 LANGS = ["protobuf", "avro", "arrow", "capnp", "thrift"]

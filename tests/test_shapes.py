@@ -14,8 +14,9 @@ from conftest import fake_codec
 
 from serbench.codecs import compression
 from serbench.codecs.base import Codec
+from serbench.codecs.bind import bound_codec
 from serbench.fidelity.roundtrip import check_bound
-from serbench.payloads import make_payload
+from serbench.payloads import make_payload, shape_of
 from serbench.payloads.shapes import (
     NEVER,
     Field,
@@ -31,7 +32,6 @@ from serbench.payloads.shapes import (
     infer_shape,
     records_in,
 )
-from serbench.payloads.shapes.resolve import bound_codec, shape_of
 
 INT, FLOAT, STR = Scalar("int"), Scalar("float"), Scalar("str")
 
@@ -210,8 +210,8 @@ def test_a_compressed_shape_codec_is_bound_then_compressed() -> None:
 
 
 def test_a_run_writes_the_schemas_it_timed(tmp_path: Any) -> None:
-    from serbench.results.schema_files import write_schemas
     from serbench.runner.probe import Preparer
+    from serbench.runner.schema_files import write_schemas
 
     preparer = Preparer()
     pairs = [preparer.get(codec, spec) for codec, spec in [

@@ -11,13 +11,14 @@ import msgspec
 import pytest
 
 from serbench.codecs import Codec, get_codec, joined
+from serbench.codecs.bind import bound_codec
 from serbench.codecs.typed import TypedLibrary, corruptions, msgspec_models, unbound_codec
 from serbench.codecs.typed.binding import Bound
 from serbench.codecs.typed.libraries import JSON_PLAIN
 from serbench.common.vocabulary import EXACT, FAMILY_TYPED, FAMILY_UNVALIDATED, UNSUPPORTED
 from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
 from serbench.fidelity.roundtrip import check
-from serbench.payloads import make_payload
+from serbench.payloads import make_payload, shape_of
 from serbench.payloads.payload import MadePayload
 from serbench.payloads.shapes import (
     Field,
@@ -28,7 +29,6 @@ from serbench.payloads.shapes import (
     UnionOf,
     infer_shape,
 )
-from serbench.payloads.shapes.resolve import bound_codec, shape_of
 
 VALIDATORS = ["msgspec-struct", "msgspec-struct-msgpack", "pydantic", "cattrs", "mashumaro"]
 BASELINES = ["orjson-dataclass", "orjson-dict"]

@@ -23,8 +23,12 @@ from typing import Any
 
 import pyperf
 
+from serbench.cells import loops
 from serbench.cells.program import run_program
+from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
+from serbench.codecs.bind import bound_codec
 from serbench.common.vocabulary import (
+    DEFAULT_MAX_FRAME,
     GC_POLICIES,
     PIN_MODES,
     SCENARIO_VERSION,
@@ -32,11 +36,16 @@ from serbench.common.vocabulary import (
     SOCKET_SCENARIOS,
     TRANSPORTS,
 )
+from serbench.payloads.cache import made_payload
 
 # Only what the pyperf manager needs is imported here: codecs, payloads and the transport
 # are imported in the worker, so the manager process starts fast.
 from serbench.transport import placement
-from serbench.transport.framing import DEFAULT_MAX_FRAME
+from serbench.transport.auth import read_secret_file
+from serbench.transport.connection import Connection
+from serbench.transport.link.endpoints import Endpoints
+from serbench.transport.protocol import parse_address
+from serbench.transport.server_process import ServerProcess
 
 STREAM_BYTES_PER_BATCH = 8 * 2**20
 MAX_STREAM_BATCH = 1000
@@ -100,11 +109,6 @@ def _check(runner: pyperf.Runner, args: argparse.Namespace) -> None:
 def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
                cleanup: contextlib.ExitStack) -> None:
     """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
-    from serbench.cells import loops
-    from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
-    from serbench.payloads.cache import made_payload
-    from serbench.payloads.shapes.resolve import bound_codec
-    from serbench.transport.server_process import ServerProcess
 
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
@@ -118,7 +122,6 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
         # with the client (no copy-on-write faults in the timed loop, no doubled memory).
         link = None
         if args.link_endpoints:  # across a link: this process joins the client namespace
-            from serbench.transport.link.endpoints import Endpoints
 
             link = Endpoints.from_arg(args.link_endpoints)
             link.enter_client()
@@ -159,9 +162,6 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
 
 def _remote_connection(args: argparse.Namespace) -> Any:
     """A connection to the `--connect` server, in this cell's codec (and payload)."""
-    from serbench.extensions.fleet.remote import parse_address
-    from serbench.transport.auth import read_secret_file
-    from serbench.transport.connection import Connection
 
     if not args.secret_file:
         raise SystemExit("--connect needs --secret-file")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from serbench.results.files import ResultsError
+
 #: Exit code of a usage error (argparse's own) and of a `UserError`.
 EXIT_USAGE = 2
 #: Exit code after Ctrl-C, as a shell reports a process killed by SIGINT.
@@ -37,7 +39,6 @@ def say(command: str, text: str) -> None:
 
 def check_results_directory(directory: Path) -> None:
     """Fail with one line, before any reading starts, when a results directory is missing."""
-    from serbench.results.files import ResultsError
 
     if not directory.is_dir():
         raise ResultsError(f"{directory}: no such results directory")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serbench.cli.common import check_results_directory
+from serbench.report.compare import compare_runs
+from serbench.report.compare_text import format_markdown, format_terminal
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -28,8 +30,6 @@ def add_compare_command(sub: Subparsers) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print run B against run A."""
-    from serbench.report.compare import compare_runs
-    from serbench.report.compare_text import format_markdown, format_terminal
 
     for name in (args.dir_a, args.dir_b):
         check_results_directory(Path(name))

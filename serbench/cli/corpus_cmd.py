@@ -14,6 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serbench.cli.common import say
+from serbench.common.errors import unknown_name
+from serbench.common.tables import format_table
+from serbench.payloads.corpus import (
+    DEFAULT_SOURCE,
+    DOCUMENTS,
+    SOURCES,
+    corpus_dir,
+    document_path,
+    document_status,
+    fetch,
+    get_source,
+)
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -21,7 +33,6 @@ if TYPE_CHECKING:
 
 def add_corpus_command(sub: Subparsers) -> None:
     """Register `corpus` and its three subcommands on the CLI's subparsers."""
-    from serbench.payloads.corpus import DEFAULT_SOURCE, SOURCES
 
     p = sub.add_parser("corpus", help="fetch and inspect the real-world JSON documents")
     actions = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
@@ -54,7 +65,6 @@ def add_corpus_command(sub: Subparsers) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Fetch the documents from one source into the cache and list what was written."""
-    from serbench.payloads.corpus import corpus_dir, fetch, get_source
 
     source = get_source(args.source)
     directory = args.dir or corpus_dir()
@@ -71,8 +81,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print each document's cache state: a table, or JSON for scripts."""
-    from serbench.common.tables import format_table
-    from serbench.payloads.corpus import DOCUMENTS, document_status
 
     statuses = [document_status(name, args.dir) for name in DOCUMENTS]
     if args.json:
@@ -92,8 +100,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_path(args: argparse.Namespace) -> int:
     """Print the cache directory, or the file of one document (which may not exist yet)."""
-    from serbench.common.errors import unknown_name
-    from serbench.payloads.corpus import DOCUMENTS, corpus_dir, document_path
 
     if args.name is None:
         print(args.dir or corpus_dir())

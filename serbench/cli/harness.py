@@ -7,6 +7,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from serbench.extensions.harness import wallclock
+from serbench.extensions.harness.output import format_markdown
+from serbench.extensions.harness.run import load_config, run_harness
+from serbench.results.files import read_environment
+from serbench.runner.matrix import builtin_matrix_path
+
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
 
@@ -26,7 +32,6 @@ def add_harness_command(sub: Subparsers) -> None:
 
 def cmd_harness(args: argparse.Namespace) -> int:
     """Run the harness pairs, or print a run's wall-time split."""
-    from serbench.extensions.harness import wallclock
 
     if args.wall_split:
         s = wallclock.split(Path(args.wall_split))
@@ -35,10 +40,6 @@ def cmd_harness(args: argparse.Namespace) -> int:
               f"calibration {s.calibration_s:.1f} s, everything else {s.overhead_s:.1f} s "
               f"({100 * s.overhead_share:.0f}% overhead)")
         return 0
-    from serbench.extensions.harness.output import format_markdown
-    from serbench.extensions.harness.run import load_config, run_harness
-    from serbench.results.files import read_environment
-    from serbench.runner.matrix import builtin_matrix_path
 
     config = load_config(Path(args.config) if args.config else builtin_matrix_path("harness"))
     outdir = Path(args.output or Path("results") / time.strftime("harness-%Y%m%d-%H%M%S"))

@@ -9,6 +9,10 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from serbench.cli.inventory import describe_codecs, describe_compressors, describe_payloads
+from serbench.common.tables import format_table
+from serbench.payloads.corpus import DOCUMENTS, document_status
+
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
 
@@ -22,8 +26,6 @@ def add_list_command(sub: Subparsers) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the inventory as tables, or as JSON for scripts."""
-    from serbench.cli.inventory import describe_codecs, describe_compressors, describe_payloads
-    from serbench.common.tables import format_table
 
     codecs, payloads, compressors = describe_codecs(), describe_payloads(), describe_compressors()
     if args.json:
@@ -59,8 +61,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _print_corpus() -> None:
     """The corpus payloads, and whether each is in the cache (docs/corpus.md)."""
-    from serbench.common.tables import format_table
-    from serbench.payloads.corpus import DOCUMENTS, document_status
 
     print("Corpus payloads (real-world JSON documents; fetched, not generated)")
     rows = []

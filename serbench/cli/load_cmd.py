@@ -11,7 +11,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from serbench.cli.common import say, split_list
+from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.errors import UserError
+from serbench.extensions.load.output import LoadResults
+from serbench.extensions.load.report import summary_lines, write_load_report
+from serbench.extensions.load.schedule import ARRIVALS
+from serbench.extensions.load.servers import check_kind, default_kind
+from serbench.extensions.load.sweep import SweepConfig, run_sweep
+from serbench.payloads import make_payload
 
 _SECONDS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\s*(us|µs|ms|s)?\s*$")
 
@@ -29,7 +37,6 @@ def parse_seconds(text: str) -> float:
 
 
 def _numbers(text: str, flag: str) -> list[float]:
-    from serbench.cli.common import split_list
 
     try:
         values = [float(v.rstrip("%")) for v in split_list(text)]
@@ -42,7 +49,6 @@ def _numbers(text: str, flag: str) -> list[float]:
 
 def add_load_command(sub: Any) -> None:
     """Register `load` on the CLI's subparsers."""
-    from serbench.extensions.load.schedule import ARRIVALS
 
     p = sub.add_parser("load", help="open-loop load: each codec's latency vs. throughput "
                        "(the hockey stick)")
@@ -94,11 +100,6 @@ def add_load_command(sub: Any) -> None:
 
 def sweep_config(args: argparse.Namespace) -> Any:
     """The sweep the flags ask for; every bad flag is a `UserError` before anything runs."""
-    from serbench.cli.common import split_list
-    from serbench.codecs import CodecUnavailable, get_codec
-    from serbench.extensions.load.servers import check_kind, default_kind
-    from serbench.extensions.load.sweep import SweepConfig
-    from serbench.payloads import make_payload
 
     codecs = split_list(args.codecs)
     payloads = split_list(args.payloads)
@@ -142,9 +143,6 @@ def cmd_load(args: argparse.Namespace) -> int:
     """Validate, sweep (each point on disk as it finishes), then the report."""
     import os
 
-    from serbench.cli.common import say
-    from serbench.extensions.load.output import LoadResults
-    from serbench.extensions.load.sweep import run_sweep
 
     config = sweep_config(args)
     outdir = Path(args.output) if args.output else \
@@ -164,14 +162,12 @@ def cmd_load(args: argparse.Namespace) -> int:
     say("load", f"{len(sink.rows)} points, {failed} failed; results in {outdir}")
     _print_summary(sink.summaries)
     if not args.no_report:
-        from serbench.extensions.load.report import write_load_report
 
         say("load", f"report in {write_load_report(outdir)}")
     return 1 if failed and failed == len(sink.rows) else 0
 
 
 def _print_summary(summaries: list[dict[str, Any]]) -> None:
-    from serbench.extensions.load.report import summary_lines
 
     for line in summary_lines(summaries):
         print(line)

@@ -7,6 +7,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from serbench.cli.report import write_report
+from serbench.extensions.fleet.merge import merge, shard_coverage
+
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
 
@@ -30,7 +33,6 @@ def add_merge_command(sub: Subparsers) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge, then report."""
-    from serbench.extensions.fleet.merge import merge, shard_coverage
 
     out = Path(args.output)
     machines = merge([Path(d) for d in args.directories], out, args.name)
@@ -46,8 +48,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
               f"{shards}")
     print(f"serbench merge: {len(machines)} machine(s) in {out}")
     if not args.no_report:
-        from serbench.report import build_report
-
-        paths = build_report(out)
+        paths = write_report(out)
         print(f"serbench merge: report in {paths[0]}")
     return 0

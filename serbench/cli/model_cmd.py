@@ -9,6 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serbench.cli.common import check_results_directory
+from serbench.common.errors import UserError
+from serbench.common.tables import format_table
+from serbench.common.units import seconds
+from serbench.extensions.wiremodel.chart import write_chart
+from serbench.extensions.wiremodel.inputs import shared_core
+from serbench.extensions.wiremodel.link import link_from_environment
+from serbench.extensions.wiremodel.validate import validate, write_csv
+from serbench.extensions.wiremodel.winners import run_winner_map
+from serbench.report.data import load_run
+from serbench.report.text import count
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -42,10 +52,6 @@ def add_model_command(sub: Subparsers) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print each link run's per-cell table and summary; write its CSV."""
-    from serbench.common.errors import UserError
-    from serbench.extensions.wiremodel.link import link_from_environment
-    from serbench.extensions.wiremodel.validate import validate, write_csv
-    from serbench.report.data import load_run
 
     directories = [Path(args.loopback), *(Path(d) for d in args.linked)]
     for directory in directories:
@@ -77,9 +83,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _print_validation(validation: Validation) -> None:
-    from serbench.common.tables import format_table
-    from serbench.common.units import seconds
-    from serbench.report.text import count
 
     link = validation.link
     rate = "unlimited" if link.rate_bit_s is None else count(link.rate_bit_s, "bit/s")
@@ -114,12 +117,6 @@ def _print_validation(validation: Validation) -> None:
 
 def cmd_chart(args: argparse.Namespace) -> int:
     """Write one winner-map PNG per payload of the run."""
-    from serbench.common.errors import UserError
-    from serbench.extensions.wiremodel.chart import write_chart
-    from serbench.extensions.wiremodel.inputs import shared_core
-    from serbench.extensions.wiremodel.link import link_from_environment
-    from serbench.extensions.wiremodel.winners import run_winner_map
-    from serbench.report.data import load_run
 
     directory = Path(args.directory)
     check_results_directory(directory)

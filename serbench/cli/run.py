@@ -5,12 +5,35 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import serbench.runner as runner
+from serbench.cli.common import split_list as _split
+from serbench.cli.report import write_report
+from serbench.codecs import CodecUnavailable, get_codec
+from serbench.common.cell import Cell
 from serbench.common.errors import UserError
+from serbench.extensions.fleet.options import remote_matrix
+from serbench.extensions.fleet.shard import parse_shard, shard_matrix
+from serbench.payloads import make_payload
+from serbench.results import files as results
+from serbench.results.environment import noted
+from serbench.results.files import ENVIRONMENT, ResultsError, read_environment
+from serbench.runner import RoundBudget, RunPlan, WorkerBudget
+from serbench.runner.matrix import (
+    Budget,
+    Matrix,
+    builtin_matrix_path,
+    load_matrix,
+    parse_duration,
+    validate,
+)
+from serbench.runner.progress import final_tables, suspect_lines
+from serbench.stats.summarise import CellRecord
 
 
 def add_run_command(sub: Any) -> None:
@@ -83,8 +106,6 @@ def add_run_command(sub: Any) -> None:
 
 def run_plan(args: argparse.Namespace, matrix: Any, outdir: Path) -> Any:
     """The run's rounds and per-worker budget: the matrix's, with the command line's on top."""
-    from serbench.runner import RoundBudget, RunPlan, WorkerBudget
-    from serbench.runner.matrix import parse_duration
 
     for key in ("processes", "values", "loops", "min_time"):
         value = getattr(args, key)
@@ -127,8 +148,6 @@ _BUDGET_OPTIONS = ("time", "fast", "rigorous", "debug_single_value", "processes"
 
 def _recorded_budget(directory: Path, rounds: Any, worker: Any) -> tuple[Any, Any]:
     """The budget the interrupted run was started with: a resumed run measures alike."""
-    from serbench.results.files import read_environment
-    from serbench.runner import RoundBudget, WorkerBudget
 
     env = read_environment(directory)
     try:
@@ -143,8 +162,6 @@ def _recorded_budget(directory: Path, rounds: Any, worker: Any) -> tuple[Any, An
 def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
     """The matrix to run, and whether the user chose its codecs (a file of theirs or
     `--codecs`), in which case a codec whose library is missing is an error, not a skip."""
-    from serbench.cli.common import split_list as _split
-    from serbench.runner.matrix import Matrix, builtin_matrix_path, load_matrix, validate
 
     chosen = False
     if args.resume and not args.matrix:
@@ -180,8 +197,6 @@ def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
 
 
 def _matrix_of_run(directory: Path) -> Any:
-    from serbench.results.files import ENVIRONMENT, ResultsError, read_environment
-    from serbench.runner.matrix import Budget, Matrix
 
     data = read_environment(directory).get("matrix")
     if not isinstance(data, dict):
@@ -200,7 +215,6 @@ def _matrix_of_run(directory: Path) -> Any:
 def _check_codecs(matrix: Any, chosen: bool) -> None:
     """A codec the user chose whose library is missing is an error now, before anything runs;
     in a built-in matrix it is skipped with the reason (printed here, recorded per cell)."""
-    from serbench.codecs import CodecUnavailable, get_codec
 
     for name in matrix.codecs:
         try:
@@ -221,10 +235,6 @@ def default_output() -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Validate everything, run the matrix in rounds, write the report."""
-    import serbench.runner as runner
-    from serbench.payloads import make_payload
-    from serbench.results import files as results
-    from serbench.runner.progress import final_tables, suspect_lines
 
     started = time.monotonic()
     if not args.cell_timeout > 0:
@@ -250,12 +260,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"serbench run: {len(matrix.codecs)} codecs x {len(matrix.payloads)} payloads, "
           f"scenarios {','.join(matrix.scenarios)}, transports {','.join(matrix.transports)}; "
           f"results in {outdir}", flush=True)
-    from serbench.results.environment import noted
 
     try:
         with noted(facts):
             outcome = runner.run(plan)
     except (KeyboardInterrupt, runner.Interrupted):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a further Ctrl-C changes nothing now
         print(f"\nserbench run: interrupted; finished work is kept in {outdir}; "
               f"finish with: serbench run --resume {outdir}", file=sys.stderr)
         return 130
@@ -274,8 +284,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _records(outcome: Any) -> Any:
-    from serbench.runner.matrix import Cell
-    from serbench.stats.summarise import CellRecord
 
     for row in outcome.rows:
         cell = Cell(row["codec"], row.get("payload_spec") or row["payload"], row["scenario"],
@@ -285,10 +293,8 @@ def _records(outcome: Any) -> Any:
 
 def _report(outdir: Path) -> None:
     """The report at the end of a run; a report failure never hides the measured results."""
-    from serbench.report import build_report
-
     try:
-        paths = build_report(outdir)
+        paths = write_report(outdir)
     except UserError as exc:
         print(f"serbench run: warning: no report ({exc}); the results are in {outdir}; "
               f"try: serbench report {outdir}", file=sys.stderr)
@@ -302,7 +308,6 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
     the remote server (address, secret file) the workers connect to, if any."""
     facts: dict[str, Any] = {"machine": args.machine} if args.machine else {}
     if args.shard:
-        from serbench.extensions.fleet.shard import parse_shard, shard_matrix
 
         if args.resume:
             raise UserError("--shard with --resume: a resumed run keeps the shard it started "
@@ -311,7 +316,6 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
         facts.update(shard)
     remote = _remote_of(args)
     if remote is not None:
-        from serbench.extensions.fleet.options import remote_matrix
 
         if getattr(args, "link", None):
             raise UserError("--connect and --link: a link is built on this machine; pick one")
@@ -322,7 +326,6 @@ def _beyond_this_host(args: argparse.Namespace, matrix: Any, chosen: bool
 
 def _remote_of(args: argparse.Namespace) -> tuple[str, Path] | None:
     """The server to connect to: `--connect`, or the one a resumed run was started with."""
-    from serbench.results.files import ResultsError, read_environment
 
     if args.connect:
         if not args.secret_file:

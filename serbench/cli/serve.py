@@ -40,8 +40,15 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from serbench.cli.common import say
+from serbench.cli.common import say, split_list
+from serbench.codecs import CodecUnavailable, get_codec
+from serbench.codecs.compression import limit_decompression
 from serbench.common.errors import UserError
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
+from serbench.extensions.fleet.catalogue import CodecCatalogue
+from serbench.transport import auth, server
+from serbench.transport.protocol import DEFAULT_TIMEOUT_S, UNIX_PATH_MAX
+from serbench.transport.server import DEFAULT_MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -52,9 +59,6 @@ MAX_TIMEOUT_S = 24 * 3600.0
 
 def add_serve_command(sub: Subparsers) -> None:
     """Register `serve` on the CLI's subparsers."""
-    from serbench.transport.framing import DEFAULT_MAX_FRAME
-    from serbench.transport.protocol import DEFAULT_TIMEOUT_S
-    from serbench.transport.server import DEFAULT_MAX_CONNECTIONS
 
     p = sub.add_parser(
         "serve", help="run the scenario server alone (for a fuzzer, tests, a second machine)",
@@ -164,8 +168,6 @@ def _clear_stale_socket(path: Path) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Validate everything, listen, print the READY line, serve until stopped."""
-    from serbench.codecs import CodecUnavailable, get_codec
-    from serbench.transport import auth, server
 
     if not 1 <= args.max_frame <= 2**32 - 1:
         raise UserError(f"--max-frame must be between 1 and {2**32 - 1} bytes")
@@ -173,9 +175,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
     if args.max_connections < 1:
         raise UserError("--max-connections must be at least 1")
-    from serbench.cli.common import split_list
-    from serbench.codecs.compression import limit_decompression
-    from serbench.extensions.fleet.catalogue import CodecCatalogue
 
     limit_decompression(args.max_frame)  # a compression bomb fails at the frame limit
     names = split_list(args.codec)
@@ -221,8 +220,6 @@ def _stderr(text: str) -> None:
 def _listen(args: argparse.Namespace, cleanup: contextlib.ExitStack
             ) -> tuple[socket.socket, str, bool]:
     """The listening socket, a description of where, and whether it reaches beyond loopback."""
-    from serbench.transport import server
-    from serbench.transport.protocol import UNIX_PATH_MAX
 
     if args.unix:
         path = Path(args.unix).absolute()

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serbench.cli.common import check_results_directory
+from serbench.common.errors import UserError
+from serbench.results import files as results
+from serbench.stats.variance import Components, components, summary_by_scenario
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -28,9 +31,6 @@ def cmd_variance(args: argparse.Namespace) -> int:
     """Print the median variance components per scenario, and n*."""
     from tabulate import tabulate
 
-    from serbench.common.errors import UserError
-    from serbench.results import files as results
-    from serbench.stats.variance import Components, components, summary_by_scenario
 
     directory = Path(args.directory)
     check_results_directory(directory)

@@ -11,6 +11,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from serbench.cli.common import split_list
+from serbench.cli.inventory import fidelity_matrix
+from serbench.codecs import check_names, known_names
+from serbench.common.tables import format_table
+from serbench.payloads import payload_entries
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -29,10 +33,6 @@ def add_verify_command(sub: Subparsers) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Print the fidelity matrix and a note for every cell that is not exact."""
-    from serbench.cli.inventory import fidelity_matrix
-    from serbench.codecs import check_names, known_names
-    from serbench.common.tables import format_table
-    from serbench.payloads import payload_entries
 
     codec_names = split_list(args.codecs) if args.codecs else known_names()
     check_names(codec_names)

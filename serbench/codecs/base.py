@@ -65,7 +65,7 @@ class Codec:
     #: region,
     #: returns the codec for that payload, or raises `ShapeUnsupported` with the reason (the
     #: cell is then `unsupported`). Everything that runs a codec on a payload binds it first
-    #: (`serbench.payloads.shapes.resolve.bound_codec`).
+    #: (`serbench.codecs.bind.bound_codec`).
     specialise: Callable[[Any, Shape], Codec] | None = None
     #: Codecs are ranked only against codecs of the same family (`serbench.common.vocabulary`
     #: FAMILIES): a schema codec's prepared-message variant never against its populating one,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from serbench.codecs.base import Codec, CodecUnavailable, Encoded, dist_version, joined, require
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.payloads.shapes.shape import Shape
-from serbench.transport.framing import DEFAULT_MAX_FRAME
 
 #: The most bytes one frame may decompress into: the transport's maximum frame size.
 MAX_DECOMPRESSED = DEFAULT_MAX_FRAME

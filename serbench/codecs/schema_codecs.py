@@ -42,7 +42,7 @@ PREPARED_TIMING = "encode (prepared message)"
 def _unbound(name: str, what: str) -> Callable[[Any], Any]:
     def refuse(_: Any) -> Any:
         raise RuntimeError(f"{name} {what}s only once bound to a payload's shape: call "
-                           "serbench.payloads.shapes.resolve.bound_codec(codec, made) first")
+                           "serbench.codecs.bind.bound_codec(codec, made) first")
 
     return refuse
 

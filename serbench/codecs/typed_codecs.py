@@ -3,7 +3,7 @@ pydantic v2, cattrs with attrs classes, mashumaro with dataclasses) and two orjs
 (→ dataclasses without validation, → dicts).
 
 Each factory returns an unbound codec; `specialise` (run by
-`serbench.payloads.shapes.resolve.bound_codec`, untimed) generates the models, binds the library's
+`serbench.codecs.bind.bound_codec`, untimed) generates the models, binds the library's
 encoder/decoder to them and runs the validation gate that decides the codec's family. The
 timed calls are the library's own (see `serbench.codecs.typed.libraries` and docs/typed.md).
 """

@@ -40,6 +40,9 @@ OK, SKIPPED, FAILED = "ok", "skipped", "failed"
 #: Confidence level of every interval serbench reports.
 CONFIDENCE = 0.95
 
+#: The largest frame a peer accepts (and a compressed codec decompresses) by default.
+DEFAULT_MAX_FRAME = 256 * 2**20
+
 #: Give up on one worker process after this long (a hang guard, not a budget).
 DEFAULT_CELL_TIMEOUT_S = 900.0
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serbench.codecs.base import Codec, encoded_size, joined
+from serbench.codecs.bind import bound_codec
 from serbench.common.vocabulary import EXACT, LOSSY, TIMED_CLASSES, UNSUPPORTED, WRONG
 from serbench.payloads.payload import MadePayload
-from serbench.payloads.shapes.resolve import bound_codec
 from serbench.payloads.shapes.shape import ShapeUnsupported
 
 __all__ = ["EXACT", "LOSSY", "TIMED_CLASSES", "UNSUPPORTED", "WRONG", "Fidelity", "check",

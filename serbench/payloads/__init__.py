@@ -21,7 +21,10 @@ import re
 from pathlib import Path
 
 from serbench.common.errors import UserError, unknown_name
+from serbench.payloads.corpus import DOCUMENTS, document_path, load_document
 from serbench.payloads.payload import DEFAULT_SEED, MadePayload, Payload
+from serbench.payloads.shapes.infer import infer_shape
+from serbench.payloads.shapes.shape import Shape
 from serbench.payloads.user_files import load_payload_file
 
 GROUP = "serbench.payloads"
@@ -124,10 +127,20 @@ def _from_corpus(name: str) -> MadePayload:
     again, and it cannot collide with a shape or a user's `twitter.json` (whose name is
     `twitter`). The label uses `-`, like every other label, since labels go into benchmark and
     file names."""
-    from serbench.payloads.corpus import DOCUMENTS, document_path, load_document
 
     obj = load_document(name)  # UserError for an unknown or unfetched document
     size = document_path(name).stat().st_size
     spec = f"{CORPUS_PREFIX}{name}"
     return MadePayload(spec, f"corpus-{name}", spec, None, None,
                        f"{name}.json: {DOCUMENTS[name].description} ({size:,} bytes)", obj)
+
+
+def shape_of(made: MadePayload) -> Shape:
+    """The shape of `made`: its catalog entry's declaration at its size, else inferred.
+
+    Raises `ShapeUnsupported` when neither states one.
+    """
+    payload = payload_entries().get(made.name) if made.size is not None else None
+    if payload is not None and payload.shape is not None and made.size is not None:
+        return payload.shape(made.size)
+    return infer_shape(made.obj)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serbench.extensions.fleet.merge import read_fleet
-from serbench.extensions.fleet.report import build_fleet_report
 from serbench.report.chart_files import render_charts
 from serbench.report.data import load_run
 from serbench.report.html import render_html
@@ -25,9 +23,6 @@ def build_report(results_dir: Path, out: Path | None = None) -> list[Path]:
     Chart files under `out/charts/` that this run no longer produces are removed.
     """
     results_dir = Path(results_dir)
-    fleet = read_fleet(results_dir)
-    if fleet is not None:  # `serbench merge` output: each machine's report, then side by side
-        return build_fleet_report(results_dir, fleet, out, build_report)
     out = Path(out) if out is not None else results_dir
     run = load_run(results_dir)
     check_writable(out)

@@ -8,18 +8,34 @@ from escaped text (`inline_code`) and the base64 chart data.
 from __future__ import annotations
 
 import base64
+import importlib.metadata
 from functools import cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from serbench.extensions.load.report import load_fragment
 from serbench.report.chart_files import ChartFile
 from serbench.report.content import report_content
 from serbench.report.data import Run
 from serbench.report.report_tables import Table
 
 TEMPLATE = "report.html.j2"
+#: Extensions add sections to a run's report through this entry-point group: each entry is a
+#: callable `(results_dir, charts_dir) -> str | None`, an HTML fragment or None when the
+#: directory holds nothing of the extension's (`serbench load`'s points, say).
+SECTIONS_GROUP = "serbench.report_sections"
+
+
+def extra_sections(directory: Path) -> list[str]:
+    """The extensions' HTML fragments for `directory`, in entry-point name order."""
+    fragments = []
+    for entry in sorted(importlib.metadata.entry_points(group=SECTIONS_GROUP),
+                        key=lambda e: e.name):
+        fragment = entry.load()(directory, directory / "charts")
+        if fragment:
+            fragments.append(fragment)
+    return fragments
 
 
 @cache
@@ -43,7 +59,7 @@ def render_html(run: Run, charts: list[ChartFile]) -> str:
            ("fidelity", "Fidelity: what each codec round-trips"),
            ("problems", "Skipped and failed cells")]
     # A `serbench load` written into the same results directory joins the report.
-    load_html = load_fragment(run.directory, run.directory / "charts")
+    load_html = "".join(extra_sections(run.directory))
     if content.warnings:
         nav.insert(0, ("suspect", "Why this run is suspect"))
     pngs = [(chart, base64.b64encode(chart.png.read_bytes()).decode("ascii"))

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from serbench.codecs.pickle_codecs import PROTOCOL
+from serbench import __version__
+from serbench.common.vocabulary import PICKLE_PROTOCOL
 
 LIBRARIES = ("pyperf", "numpy", "matplotlib", "msgpack", "cbor2", "orjson", "cloudpickle",
              "msgspec", "zstandard", "lz4",
@@ -83,7 +84,6 @@ def noted(facts: dict[str, Any]) -> Iterator[None]:
 
 def collect(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The environment block of a run."""
-    from serbench import __version__
 
     env: dict[str, Any] = {
         "hostname": socket.gethostname(),
@@ -98,7 +98,7 @@ def collect(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         "serbench_version": __version__,
         "serbench_commit": git_commit(),
         "libraries": library_versions(),
-        "pickle_protocol": PROTOCOL,
+        "pickle_protocol": PICKLE_PROTOCOL,
         "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "start": now_iso(),
         **_NOTED,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from serbench.common.cell import Cell
 from serbench.common.vocabulary import SOCKET_SCENARIOS
-from serbench.runner.matrix import Cell
 from serbench.runner.probe import CodecOnPayload
 from serbench.transport import placement
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from serbench.codecs import codec_target
+from serbench.common.cell import Cell
 from serbench.common.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
 from serbench.results import environment
 from serbench.results import files as results
@@ -33,10 +34,9 @@ from serbench.results.record import (
     pool_samples,
     process_means,
 )
-from serbench.results.schema_files import write_schemas
 from serbench.runner import locks, progress
 from serbench.runner.command import WorkerBudget, loops_for, worker_command
-from serbench.runner.matrix import Cell, Matrix, expand
+from serbench.runner.matrix import Matrix, expand
 from serbench.runner.plan import RoundBudget, round_order
 from serbench.runner.probe import Preparer
 from serbench.runner.processes import (
@@ -46,8 +46,10 @@ from serbench.runner.processes import (
     signals_held,
 )
 from serbench.runner.rows import base_row, measured_columns
+from serbench.runner.schema_files import write_schemas
 from serbench.stats.percentiles import latency_percentiles
 from serbench.stats.summarise import CellRecord, drift, precision, summarise
+from serbench.transport.link.session import open_link
 
 
 @dataclass
@@ -100,7 +102,6 @@ def run(plan: RunPlan) -> RunOutcome:
 
 def _open_link(plan: RunPlan) -> Any:
     """The matrix's link for the run (a no-op context without one); see serbench.transport.link."""
-    from serbench.transport.link.session import open_link
 
     return open_link(plan.matrix.link, plan.progress)
 

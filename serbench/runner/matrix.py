@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from serbench.codecs import check_names, codec_entries
+from serbench.common.cell import Cell
 from serbench.common.errors import UserError, unknown_name
 from serbench.common.vocabulary import (
     GC_POLICIES,
@@ -23,8 +25,9 @@ from serbench.common.vocabulary import (
     SCENARIOS,
     SOCKET_SCENARIOS,
     TRANSPORTS,
-    bench_name,
 )
+from serbench.payloads import get_payload, parse_size, payload_entries
+from serbench.transport.link.spec import parse_link
 
 LIST_KEYS = ("codecs", "payloads", "transports", "scenarios")
 
@@ -85,20 +88,6 @@ class Matrix:
     def to_dict(self) -> dict[str, Any]:
         """The matrix as run, for environment.json."""
         return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One benchmark: a codec on a payload in a scenario (over a transport)."""
-
-    codec: str
-    payload: str
-    scenario: str
-    transport: str | None
-
-    def name(self, payload_label: str) -> str:
-        """The pyperf benchmark name (without the codec)."""
-        return bench_name(self.scenario, self.transport, payload_label)
 
 
 def builtin_matrix_path(name: str = "default") -> Path:
@@ -192,7 +181,6 @@ def check_scenario(name: str) -> None:
 
 
 def _check_codec(name: str) -> None:
-    from serbench.codecs import check_names, codec_entries
 
     try:
         check_names([name])
@@ -203,7 +191,6 @@ def _check_codec(name: str) -> None:
 def _check_payload_spec(spec: str) -> None:
     """A registered payload name and a valid size; files and factories are checked when
     they are loaded (before anything runs)."""
-    from serbench.payloads import get_payload, parse_size, payload_entries
 
     if spec.startswith("file:"):
         return
@@ -225,7 +212,6 @@ def _with_suggestion(exc: UserError, name: str, known: Any) -> UserError:
 
 def _link_key(data: dict[str, Any], bad: Any) -> str | None:
     """The file's `link = "100mbit,1ms"`, checked (serbench.transport.link.spec)."""
-    from serbench.transport.link.spec import parse_link
 
     value = data.get("link")
     if value is None:
@@ -294,7 +280,6 @@ def _line_of(text: str, key: str) -> int | str:
 
 def validate(matrix: Matrix) -> None:
     """Every name in the matrix must be known (codecs, transports, scenarios, options)."""
-    from serbench.codecs import check_names
 
     check_names(matrix.codecs)
     for transport in matrix.transports:
@@ -307,7 +292,6 @@ def validate(matrix: Matrix) -> None:
     if matrix.gc not in GC_POLICIES:
         raise unknown_name("gc policy", matrix.gc, list(GC_POLICIES))
     if matrix.link is not None:
-        from serbench.transport.link.spec import parse_link
 
         parse_link(matrix.link)
 

@@ -15,14 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from serbench.runner.matrix import Cell
-
-GroupKey = tuple[str, str, str]  # payload spec, scenario, transport ("" in process)
-
-
-def group_key(cell: Cell) -> GroupKey:
-    """The comparison group of a cell."""
-    return (cell.payload, cell.scenario, cell.transport or "")
+from serbench.common.cell import Cell, GroupKey, group_key
 
 
 def groups(cells: Sequence[Cell]) -> dict[GroupKey, list[Cell]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from serbench.common.cell import Cell
 from serbench.common.vocabulary import FAMILY_GENERAL
-from serbench.runner.matrix import Cell
 from serbench.runner.probe import CodecOnPayload
 from serbench.stats.intervals import quantile_interval
 from serbench.stats.percentiles import latency_percentiles

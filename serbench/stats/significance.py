@@ -19,9 +19,23 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from serbench.common.vocabulary import CONFIDENCE
-from serbench.report.data import CellResult
+from serbench.stats.intervals import Interval
+
+
+class MeasuredCell(Protocol):
+    """What a ratio needs of a cell (the report's `MeasuredCell` is one)."""
+
+    @property
+    def codec(self) -> str: ...
+    @property
+    def mean_s(self) -> float | None: ...
+    @property
+    def values(self) -> Sequence[float]: ...
+    @property
+    def ratio_interval(self) -> Interval | None: ...
 
 #: How a `Ratio`'s significance was decided.
 BY_INTERVAL, BY_T_TEST, BY_DEFINITION = "interval", "t-test", "reference"
@@ -58,7 +72,7 @@ def significance_label(significant: bool | None) -> str:
     return "significant" if significant else "not significant"
 
 
-def reference_ratio(cell: CellResult, base: CellResult, has_intervals: bool) -> Ratio | None:
+def reference_ratio(cell: MeasuredCell, base: MeasuredCell, has_intervals: bool) -> Ratio | None:
     """`cell` relative to `base`, the reference codec's cell of the same comparison group.
 
     With intervals (format 2) the run's paired ratio and interval are used as they are; without
@@ -77,7 +91,7 @@ def reference_ratio(cell: CellResult, base: CellResult, has_intervals: bool) -> 
     return Ratio(paired.estimate, paired.low, paired.high, significant, BY_INTERVAL)
 
 
-def unpaired_ratio(base: CellResult, other: CellResult) -> Ratio | None:
+def unpaired_ratio(base: MeasuredCell, other: MeasuredCell) -> Ratio | None:
     """`other / base` of two independent cells (say, of two runs) with the t-test on their
     values (no interval); None if either is not measured."""
     if base.mean_s is None or other.mean_s is None or base.mean_s <= 0:

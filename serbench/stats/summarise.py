@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from serbench.common.cell import Cell, GroupKey, group_key
 from serbench.common.vocabulary import (
     FAMILY_GENERAL,
     FLOOR_CODEC,
@@ -27,8 +28,6 @@ from serbench.common.vocabulary import (
     REFERENCE_CODEC,
     SOCKET_SCENARIOS,
 )
-from serbench.runner.matrix import Cell
-from serbench.runner.plan import GroupKey, group_key
 from serbench.stats.intervals import Interval, family_confidence, mean_interval, paired_ratio
 
 #: Below this frame size the loopback transport cost does not depend on the size (one

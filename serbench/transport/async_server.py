@@ -28,10 +28,11 @@ from typing import Any
 
 from serbench.codecs import Codec
 from serbench.codecs.base import parts
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
 from serbench.transport.errors import TransportError
-from serbench.transport.framing import DEFAULT_MAX_FRAME, HEADER, set_timeouts
+from serbench.transport.framing import HEADER, set_timeouts
 from serbench.transport.protocol import (
     DEFAULT_TIMEOUT_S,
     MODE_LOAD,

@@ -11,9 +11,11 @@ import socket
 from typing import Any
 
 from serbench.codecs.base import Encoded
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.transport.auth import client_handshake
 from serbench.transport.errors import TransportError
-from serbench.transport.framing import DEFAULT_MAX_FRAME, FrameReader, send_frame, set_timeouts
+from serbench.transport.framing import FrameReader, send_frame, set_timeouts
+from serbench.transport.hostinfo import python_identity
 from serbench.transport.protocol import (
     ACK,
     DEFAULT_TIMEOUT_S,
@@ -64,7 +66,6 @@ class Connection:
     def select(self, codec: str, payload: str | None = None) -> None:
         """Name this connection's codec (and the payload a shape-derived codec is bound to);
         raises `Refused` with the server's reason."""
-        from serbench.transport.hostinfo import python_identity
 
         send_frame(self.sock, select_frame(codec, payload, python_identity()))
         reply = bytes(self.reader.read_frame())

@@ -15,6 +15,7 @@ import socket
 import struct
 from collections.abc import Sequence
 
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.transport.errors import FrameTooLarge, PeerClosed, PeerTimeout
 
 HEADER = struct.Struct("<I")
@@ -22,7 +23,6 @@ _HEADER_SIZE = HEADER.size
 _unpack_from = HEADER.unpack_from
 _pack = HEADER.pack
 MAX_HEADER_VALUE = 2**32 - 1
-DEFAULT_MAX_FRAME = 256 * 2**20
 #: Below this body size one `sendall(header + body)` is cheaper than `sendmsg([header, body])`.
 SMALL_FRAME = 64 * 1024
 #: Receive buffer allocated per connection. Measured on this project's 2-vCPU VM: 1 MiB frames

@@ -15,6 +15,9 @@ import socket
 import sys
 from typing import Any
 
+from serbench import __version__
+from serbench.results.environment import cpu_model, library_versions
+
 
 def python_identity() -> dict[str, Any]:
     """What must match for a `same_python_only` codec: implementation, major.minor and the
@@ -26,8 +29,6 @@ def python_identity() -> dict[str, Any]:
 
 def host_info() -> dict[str, Any]:
     """This host: name, CPU, OS, Python (full version and identity), serbench and libraries."""
-    from serbench import __version__
-    from serbench.results.environment import cpu_model, library_versions
 
     return {"hostname": socket.gethostname(), "cpu_model": cpu_model(),
             "os": platform.platform(), "python": sys.version.split()[0],

@@ -1,8 +1,7 @@
 """What the scenario client and server agree on, in one place both sides read.
 
-The client side (`connection`, `server_process`) imports this instead of `server`, so starting
-or talking to a server never loads the server's code in the client (the `fork` start method
-imports it in the child only). Framing (`framing.HEADER`, `DEFAULT_MAX_FRAME`) and the
+Client and server both import this module, and `connection` (the client's side of the
+conversation) imports nothing of `server`. Framing (`framing.HEADER`, `DEFAULT_MAX_FRAME`) and the
 handshake's sizes (`auth`) stay with the code that implements them.
 
 After the handshake a client sends one mode frame:
@@ -32,6 +31,7 @@ import os
 import resource
 import struct
 
+from serbench.common.errors import UserError
 from serbench.transport.framing import HEADER
 
 MODE_ROUNDTRIP = b"roundtrip"
@@ -87,3 +87,12 @@ def stats_reply(kind: str) -> bytes:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return json.dumps({"kind": kind, "pid": os.getpid(),
                        "cpu_s": usage.ru_utime + usage.ru_stime}).encode()
+
+def parse_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` or `[V6]:PORT` as (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f"--connect {text!r}: expected HOST:PORT with a port from 1 to 65535")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port)

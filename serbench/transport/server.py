@@ -40,16 +40,14 @@ from types import FrameType
 
 from serbench.codecs import Codec, get_codec
 from serbench.codecs.base import parts
+from serbench.codecs.bind import bound_codec
+from serbench.common.vocabulary import DEFAULT_MAX_FRAME
+from serbench.payloads.cache import made_payload
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
 from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
-from serbench.transport.framing import (
-    DEFAULT_MAX_FRAME,
-    SMALL_FRAME,
-    FrameReader,
-    send_frame,
-    set_timeouts,
-)
+from serbench.transport.framing import SMALL_FRAME, FrameReader, send_frame, set_timeouts
+from serbench.transport.hostinfo import info_reply, python_identity, python_mismatch
 
 # Re-exported (`X as X`): the protocol's words used to live here, and callers still find them.
 from serbench.transport.protocol import (
@@ -209,7 +207,6 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
         elif mode == MODE_STATS:
             send_frame(conn, stats_reply("blocking"))
         elif mode == MODE_INFO:
-            from serbench.transport.hostinfo import info_reply
 
             send_frame(conn, info_reply(PROTOCOL_VERSION))
         else:
@@ -239,7 +236,6 @@ def _select(conn: socket.socket, config: ServerConfig, body: bytes) -> Codec | s
     refused, answered `error <reason>` (the caller closes the connection)."""
     import json
 
-    from serbench.transport.hostinfo import python_identity, python_mismatch
 
     try:
         asked = json.loads(body)
@@ -379,8 +375,6 @@ def bind_to_payload(codec: Codec, spec: str | None, cache: str | None) -> Codec:
     if spec is None:
         raise SystemExit(f"codec {codec.name} is derived from the payload's shape: "
                          "start the server with --payload SPEC")
-    from serbench.payloads.cache import made_payload
-    from serbench.payloads.shapes.resolve import bound_codec
 
     return bound_codec(codec, made_payload(spec, cache))
 

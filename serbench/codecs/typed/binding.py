@@ -2,7 +2,7 @@
 bind the library's encoder/decoder to them, then run the validation gate to pick the family.
 
 An unbound typed codec cannot encode or decode (it has no models yet): both raise, naming the
-binding step (`serbench.payloads.shapes.resolve.bound_codec`).
+binding step (`serbench.codecs.bind.bound_codec`).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class TypedLibrary:
 def _unbound(name: str) -> Callable[[Any], NoReturn]:
     def refuse(_: Any) -> NoReturn:
         raise RuntimeError(f"{name} is a typed codec and has no models yet: bind it to a "
-                           "payload first (serbench.payloads.shapes.resolve.bound_codec / "
+                           "payload first (serbench.codecs.bind.bound_codec / "
                            "Codec.for_payload)")
 
     return refuse

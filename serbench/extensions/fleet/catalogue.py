@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterable
 
 from serbench.codecs import Codec, get_codec
+from serbench.codecs.bind import bound_codec
+from serbench.payloads.cache import made_payload
 
 
 class CodecRefused(Exception):
@@ -49,8 +51,6 @@ class CodecCatalogue:
         if payload is None:
             raise CodecRefused(f"codec {name} is derived from the payload's shape: name the "
                                "payload spec too")
-        from serbench.payloads.cache import made_payload
-        from serbench.payloads.shapes.resolve import bound_codec
 
         try:
             return bound_codec(codec, made_payload(payload, None))

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from serbench.common.errors import UserError
+from serbench.extensions.fleet.remote import check_codecs, same_python_refusals, server_info
+from serbench.transport.hostinfo import host_info
 
 
 def remote_matrix(matrix: Any, address: str, secret_file: Path, chosen: bool
@@ -21,8 +23,6 @@ def remote_matrix(matrix: Any, address: str, secret_file: Path, chosen: bool
     Only TCP leaves the host: `uds` cells are dropped. A `same_python_only` codec against
     another Python is one error line when the user chose it, else dropped with a note.
     """
-    from serbench.extensions.fleet.remote import check_codecs, same_python_refusals, server_info
-    from serbench.transport.hostinfo import host_info
 
     info = server_info(address, secret_file)
     server = info["host"]

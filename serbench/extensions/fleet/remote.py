@@ -12,30 +12,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from serbench.codecs import get_codec
 from serbench.common.errors import UserError
+from serbench.transport.auth import read_secret_file
+from serbench.transport.connection import Connection, Refused
 from serbench.transport.errors import HandshakeFailed, PeerClosed, TransportError
 from serbench.transport.hostinfo import identity_of, python_identity, python_mismatch
+from serbench.transport.protocol import PROTOCOL_VERSION, parse_address
 
 #: How long the up-front check waits for the server (connect, handshake, each reply).
 CHECK_TIMEOUT_S = 10.0
 
 
-def parse_address(text: str) -> tuple[str, int]:
-    """`HOST:PORT` or `[V6]:PORT` as (host, port)."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise UserError(f"--connect {text!r}: expected HOST:PORT with a port from 1 to 65535")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, int(port)
-
 
 def server_info(address: str, secret_file: Path) -> dict[str, Any]:
     """The server's `info` frame (protocol version and host), or a `UserError` saying what is
     wrong: unreachable, wrong secret, not a serbench server, another protocol version."""
-    from serbench.transport.auth import read_secret_file
-    from serbench.transport.connection import Connection
-    from serbench.transport.protocol import PROTOCOL_VERSION
 
     secret = read_secret_file(secret_file)
     where = f"--connect {address}"
@@ -69,9 +61,6 @@ def check_codecs(address: str, secret_file: Path, codecs: Iterable[str]) -> None
     """Ask the server, once per codec, whether it serves it; `UserError` on the first refusal.
     Shape-derived codecs are bound to a payload on the server, so they are checked by their
     cells (a refusal there fails the cell with the reason)."""
-    from serbench.codecs import get_codec
-    from serbench.transport.auth import read_secret_file
-    from serbench.transport.connection import Connection, Refused
 
     secret = read_secret_file(secret_file)
     for name in codecs:
@@ -90,7 +79,6 @@ def check_codecs(address: str, secret_file: Path, codecs: Iterable[str]) -> None
 
 def same_python_refusals(codecs: Iterable[str], server_host: dict[str, Any]) -> dict[str, str]:
     """The `same_python_only` codecs that cannot run against this server, with the reason."""
-    from serbench.codecs import get_codec
 
     mismatch = python_mismatch(python_identity(), identity_of(server_host))
     if mismatch is None:

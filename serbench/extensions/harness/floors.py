@@ -22,9 +22,8 @@ from serbench.extensions.harness.floor_model import Floor
 from serbench.extensions.harness.floors_schema import ROWS as SCHEMA_ROWS
 from serbench.extensions.harness.floors_typed import ROWS as TYPED_ROWS
 from serbench.extensions.harness.floors_zoo import ROWS as ZOO_ROWS
-from serbench.payloads import make_payload
+from serbench.payloads import make_payload, shape_of
 from serbench.payloads.shapes import Shape, ShapeUnsupported
-from serbench.payloads.shapes.resolve import shape_of
 
 __all__ = ["FLOORS", "Floor", "check_floor", "floor_encoding", "payload_once", "shape_once"]
 

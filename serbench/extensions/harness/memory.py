@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from serbench.codecs import get_codec
+from serbench.payloads import make_payload
+from serbench.transport.framing import send_frame
+from serbench.transport.server_process import ServerProcess
+
 
 def vm_hwm_bytes(pid: int | str = "self") -> int:
     """A process's peak resident set size (VmHWM) in bytes, from /proc."""
@@ -31,10 +36,6 @@ def measure(blob_bytes: int, codec: str = "pickle", transport: str = "uds",
 
 
 def _probe(blob_bytes: int, codec_name: str, transport: str, frames: int) -> dict[str, Any]:
-    from serbench.codecs import get_codec
-    from serbench.payloads import make_payload
-    from serbench.transport.framing import send_frame
-    from serbench.transport.server_process import ServerProcess
 
     codec = get_codec(codec_name)
     baseline = vm_hwm_bytes()

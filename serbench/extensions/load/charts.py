@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from serbench.extensions.load.output import safe
 from serbench.report.style import chart_style, codec_colours, new_figure, save, seconds_axis
 
 _SERVER_STYLES = ("-", "--", ":", "-.")
@@ -80,7 +81,6 @@ def hockey_stick_chart(rows: Sequence[dict[str, Any]], payload: str,
 def write_charts(rows: Sequence[dict[str, Any]], payloads: Sequence[str],
                  p99_target_s: float | None, directory: Path) -> dict[str, Path]:
     """One PNG (and SVG) per payload with data; payload -> the PNG's path."""
-    from serbench.extensions.load.output import safe
 
     out: dict[str, Path] = {}
     with chart_style():

@@ -35,6 +35,7 @@ from typing import Any
 
 from serbench.extensions.load import histograms
 from serbench.extensions.load.schedule import DEFAULT_SPIN_NS, InFlight, Pacer, gaps_ns
+from serbench.results.files import atomic_write_text
 from serbench.transport.connection import Connection
 from serbench.transport.errors import PeerClosed
 from serbench.transport.framing import SMALL_FRAME, send_frame
@@ -421,7 +422,6 @@ def connect(config: LoadConfig) -> list[socket.socket]:
 
 def main() -> int:
     """Load process entry point (see the module docstring)."""
-    from serbench.results.files import atomic_write_text
 
     try:
         config = LoadConfig(**json.loads(sys.stdin.readline()))

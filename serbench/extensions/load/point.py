@@ -30,6 +30,7 @@ from serbench.extensions.load import histograms
 from serbench.extensions.load.generator import LoadConfig
 from serbench.extensions.load.schedule import DEFAULT_SPIN_NS, is_late
 from serbench.extensions.load.servers import LoadServer
+from serbench.results.files import atomic_write
 from serbench.runner.processes import die_with_parent
 from serbench.transport.errors import TransportError
 
@@ -215,7 +216,6 @@ def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def _keep_logs(logs: list[Path], logs_to: Path | None) -> list[Path]:
-    from serbench.results.files import atomic_write
 
     if logs_to is None:
         return []

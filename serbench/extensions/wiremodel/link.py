@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from serbench.transport.link.topology import tbf_burst_bytes
+
 #: serbench's frame header (`transport.framing.HEADER`): a 4-byte length.
 PREFIX_BYTES = 4
 #: Ethernet 14 + IPv4 20 + TCP 20 + the timestamp option 12 bytes, per segment.
@@ -133,7 +135,6 @@ def _burst_bytes(link: dict[str, Any]) -> float:
         return recorded
     rate = _positive(link.get("rate_bit_s"))
     if link.get("built") and rate is not None:
-        from serbench.transport.link.topology import tbf_burst_bytes
 
         return float(tbf_burst_bytes(rate))
     return 0.0

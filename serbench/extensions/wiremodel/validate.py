@@ -16,6 +16,8 @@ import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from serbench.cells.cell import stream_batch as batch
+from serbench.common.units import seconds as fmt
 from serbench.extensions.wiremodel.inputs import codec_costs, shared_core, transport_floor
 from serbench.extensions.wiremodel.link import Framing, Link
 from serbench.extensions.wiremodel.predict import (
@@ -102,7 +104,6 @@ class Validation:
 
 def stream_batch(size: int) -> int:
     """Frames per acknowledgement serbench's stream cell uses for this encoded size."""
-    from serbench.cells.cell import stream_batch as batch
 
     return batch(size)
 
@@ -184,7 +185,6 @@ def dominant_term(pred: Prediction, measured_s: float) -> str:
 
 
 def _signed(seconds: float) -> str:
-    from serbench.common.units import seconds as fmt
 
     return ("+" if seconds > 0 else "-") + fmt(abs(seconds))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from serbench.codecs.schemas import LANGUAGES, schema_text
-from serbench.payloads.shapes.resolve import shape_of
+from serbench.payloads import shape_of
 from serbench.results.files import atomic_write_text
 from serbench.runner.probe import CodecOnPayload
 
