@@ -25,8 +25,8 @@ from pathlib import Path
 from IPython.display import Image, Markdown, display
 
 from serbench.report import load_run
-from serbench.report.analysis import tail_ratios
-from serbench.report.charts import tail_chart
+from serbench.report.analysis_latency import tail_ratios
+from serbench.report.chart_latency import tail_chart
 from serbench.report.markdown import table_markdown
 from serbench.report.report_tables import Table, best_overview, overview
 from serbench.report.style import chart_style, codec_colours, png_bytes

@@ -3,6 +3,8 @@ out-of-band pickle frame and the null codec."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import pickle
 import random
@@ -19,10 +21,18 @@ from serbench.codecs import (
     get_codec,
     joined,
     known_names,
-    parts,
+)
+from serbench.codecs.base import (
+    OPTIONS_NOT_STATED,
+    buffers,
+    dist_version,
+    library_version,
+    python_version,
 )
 from serbench.common.errors import UserError
+from serbench.common.vocabulary import FAMILY_GENERAL
 from serbench.fidelity.roundtrip import check
+from serbench.plugin import Codec
 
 #: Codecs derived from the payload's shape (schema codecs, typed models) carry no arbitrary
 #: value: tests/test_schema_codecs.py and tests/test_typed_codecs.py cover them.
@@ -292,7 +302,7 @@ class TestPickleOutOfBand:
         assert raw.nbytes == arr.nbytes
         assert np.shares_memory(np.frombuffer(raw, dtype=np.uint8), arr)  # no copy on encode
         assert sum(len(bytes(p)) for p in encoded[:-1]) < 1024  # the array is not in-band
-        assert parts(encoded) == encoded
+        assert buffers(encoded) == encoded
         assert encoded_size(encoded) == len(joined(encoded)) == arr.nbytes + sum(
             len(p) for p in encoded[:-1])
 
@@ -475,14 +485,89 @@ def test_json_wire_is_json_dumps_as_utf8() -> None:
 def test_public_api_names_exist() -> None:
     import serbench.codecs
     import serbench.codecs.base
+    import serbench.plugin
 
-    for module in (serbench.codecs, serbench.codecs.base):
+    for module in (serbench.codecs, serbench.codecs.base, serbench.plugin):
         assert module.__all__, module.__name__
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
-    for name in ["Codec", "CodecUnavailable", "require", "dist_version", "GROUP", "get_codec"]:
-        assert name in serbench.codecs.__all__
-    assert set(serbench.codecs.base.__all__) <= set(serbench.codecs.__all__)
+    # A plugin's one import path; the registry's names are serbench's own.
+    plugin_names = {"Codec", "CodecUnavailable", "require", "dist_version", "Encoded", "Payload",
+                    "Record", "Field", "ListOf", "Shape", "ShapeUnsupported"}
+    assert plugin_names <= set(serbench.plugin.__all__)
+    assert "get_codec" in serbench.codecs.__all__ and "get_codec" not in serbench.plugin.__all__
+    assert not {"require", "dist_version", "Encoded", "buffers", "GROUP", "CodecEntry"} & set(
+        serbench.codecs.__all__)
+    # One import path for plugin helpers: the registry re-exports none of them.
+    for name in ["require", "dist_version", "Encoded", "buffers", "ShapeUnsupported"]:
+        assert not hasattr(serbench.codecs, name), name
+    assert serbench.plugin.CODECS_GROUP == serbench.codecs.GROUP == "serbench.codecs"
+    assert serbench.plugin.PAYLOADS_GROUP == "serbench.payloads"
+
+
+# -- what a codec that states only encode and decode gets --------------------------------------
+
+def _plain_function(obj: Any) -> bytes:
+    return pickle.dumps(obj)
+
+
+class _Callable:
+    def __call__(self, view: memoryview) -> Any:
+        return pickle.loads(view)
+
+
+def test_a_codec_of_two_callables_derives_the_rest() -> None:
+    import marshal
+
+    codec = Codec(encode=marshal.dumps, decode=marshal.loads)
+    assert (codec.name, codec.library, codec.version, codec.options) == (
+        "", "marshal", python_version(), OPTIONS_NOT_STATED)  # the registry names it
+    assert codec.call_path == "marshal.dumps(obj) / marshal.loads(view)"
+    assert codec.capabilities() == {"safe_for_untrusted_input": False, "cross_language": False,
+                                    "same_python_only": True, "human_readable": False}
+    assert (codec.prepare, codec.specialise, codec.family, codec.timing) == (
+        None, None, FAMILY_GENERAL, "")
+    with pytest.raises(TypeError):
+        Codec(encode=marshal.dumps)  # type: ignore[call-arg]  # decode is required
+
+
+def test_derivation_follows_the_callables_to_their_library() -> None:
+    import msgpack
+
+    packer = Codec(encode=msgpack.Packer().pack, decode=msgpack.unpackb)
+    assert (packer.library, packer.version) == ("msgpack", dist_version("msgpack"))
+    assert packer.call_path == ("msgpack._cmsgpack.Packer.pack(obj) / "
+                                "msgpack._cmsgpack.unpackb(view)")
+    wrapped = Codec(encode=functools.partial(pickle.dumps, protocol=5), decode=_Callable())
+    assert (wrapped.library, wrapped.version) == ("pickle", python_version())
+    assert wrapped.call_path == f"_pickle.dumps(obj) / {__name__}._Callable(view)"
+    own = Codec(encode=_plain_function, decode=pickle.loads)  # a module no distribution installs
+    assert (own.library, own.version) == (__name__.partition(".")[0], "unknown")
+    assert own.call_path == f"{__name__}._plain_function(obj) / _pickle.loads(view)"
+    assert library_version("orjson") == dist_version("orjson")
+
+
+def test_what_a_codec_states_is_kept() -> None:
+    stated = Codec(name="n", library="lib", version="9", options="o", call_path="p",
+                   encode=pickle.dumps, decode=pickle.loads, safe_for_untrusted_input=True,
+                   cross_language=True, same_python_only=False, human_readable=True)
+    assert (stated.name, stated.library, stated.version, stated.options, stated.call_path) == (
+        "n", "lib", "9", "o", "p")
+    assert set(stated.capabilities().values()) == {True, False}
+    assert dataclasses.replace(stated, encode=_plain_function).library == "lib"
+    assert Codec(library="msgpack", encode=_plain_function, decode=pickle.loads).version == \
+        dist_version("msgpack")
+
+
+def test_every_builtin_codec_states_its_description() -> None:
+    """The built-ins derive nothing: each states library, version, options and call path."""
+    for name in sorted(codec_entries()):
+        try:
+            codec = get_codec(name)
+        except CodecUnavailable:
+            continue
+        assert codec.name == name
+        assert OPTIONS_NOT_STATED not in codec.options, name
 
 
 def test_workers_build_a_codec_from_its_resolved_target() -> None:

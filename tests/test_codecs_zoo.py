@@ -19,11 +19,11 @@ from serbench.codecs import (
     codec_entries,
     get_codec,
     joined,
-    require,
 )
 from serbench.codecs import binary_codecs as binary_zoo
 from serbench.codecs import json_codecs as json_zoo
 from serbench.codecs import python_codecs as python_zoo
+from serbench.codecs.base import require
 from serbench.common.vocabulary import FAMILY_GENERAL
 from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding
 from serbench.extensions.harness.floors_zoo import ROWS

@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, run_serbench
 
-from serbench.report.compare import compare_runs, environment_differences, flagged_share
+from serbench.report.compare import (
+    _ratio_to_reference,
+    compare_runs,
+    environment_differences,
+    flagged_share,
+)
 from serbench.report.compare_text import format_markdown
+from serbench.results.cells import CellRecord
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results-small"
 TIME_COLUMNS = ("mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s")
@@ -165,7 +171,7 @@ def test_agreement_counts_ratios_and_swapped_orderings() -> None:
     from serbench.report.compare import RunData, agreement
 
     def run(x_over_y: float) -> RunData:
-        rows = {(c, "encode", "", "p"): {"codec": c, "status": "ok", "ratio": str(q)}
+        rows = {(c, "encode", "", "p"): CellRecord(c, "encode", "", "p", "ok", ratio=q)
                 for c, q in (("pickle", 1.0), ("x", x_over_y), ("y", 1.0))}
         rounds = {("pickle", "encode", "", "p"): {1: 1.0, 2: 1.0, 3: 1.0},
                   ("x", "encode", "", "p"): {1: x_over_y, 2: x_over_y * 1.01, 3: x_over_y},
@@ -187,7 +193,7 @@ def test_significance_treats_each_worker_process_as_one_observation() -> None:
     key = ("x", "encode", "", "p")
 
     def run(means: list[float]) -> RunData:
-        return RunData(Path("."), {}, {key: {"codec": "x", "status": "ok"}},
+        return RunData(Path("."), {}, {key: CellRecord(*key, "ok")},
                        {key: dict(enumerate(means, 1))})
 
     a = run([1.00, 1.02, 0.98, 1.01, 0.99])
@@ -214,6 +220,19 @@ def test_cells_in_only_one_run(tmp_path: Path) -> None:
     assert notes == {"only in B"}
 
 
+def test_both_runs_are_read_by_the_one_reader_in_the_current_format() -> None:
+    comparison = compare_runs(FIXTURE, FIXTURE)
+    env = comparison.a.environment
+    assert env["upgraded_from"] == 1 and env["intervals"] is False  # format 1, upgraded
+    assert all(isinstance(row, CellRecord) and row.rank is None
+               for row in comparison.a.rows.values())
+    # No ratio column in format 1: the ratio to pickle is the ratio of mean times.
+    rows = comparison.a.rows
+    msgpack, pickle = rows["msgpack", "encode", "", "records-1"], rows[
+        "pickle", "encode", "", "records-1"]
+    assert msgpack.mean_s is not None and pickle.mean_s is not None
+    assert _ratio_to_reference(comparison.a, msgpack.key) == msgpack.mean_s / pickle.mean_s
+
 
 def test_a_corrupt_file_in_either_run_is_named(tmp_path: Path) -> None:
     b = copy_fixture(tmp_path, "b")
@@ -239,7 +258,7 @@ def test_drift_of_the_whole_machine_is_not_a_change_of_every_cell() -> None:
 
     def run(scale: dict[str, float]) -> RunData:
         noise = [1.00, 1.02, 0.98, 1.01, 0.99]
-        return RunData(Path("."), {}, {k: {"codec": k[0], "status": "ok"} for k in keys},
+        return RunData(Path("."), {}, {k: CellRecord(*k, "ok") for k in keys},
                        {k: {r: scale.get(k[0], 1.0) * n for r, n in enumerate(noise, 1)}
                         for k in keys})
 

@@ -106,3 +106,11 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     beside.write_text("from serbench.extensions.fleet.merge import read_fleet\n")
     assert len(upward_imports(beside, "serbench.extensions.load.bad")) == 1
     assert upward_imports(beside, "serbench.extensions.fleet.bad") == []
+
+
+def test_the_tour_lists_every_module() -> None:
+    """docs/layout.md names every module of the package, so the map cannot go stale silently."""
+    tour = (ROOT.parent / "docs" / "layout.md").read_text()
+    missing = [str(p.relative_to(ROOT.parent)) for p in SOURCES
+               if f"`{p.relative_to(ROOT.parent)}`" not in tour]
+    assert missing == []

@@ -19,7 +19,7 @@ from serbench.common.errors import UserError
 from serbench.runner.matrix import load_matrix
 from serbench.transport.link import netns
 from serbench.transport.link.endpoints import Endpoints
-from serbench.transport.link.measure import measure_link
+from serbench.transport.link.gauge import gauge_link
 from serbench.transport.link.session import LinkSession, link_label
 from serbench.transport.link.spec import LinkSpec, parse_link
 from serbench.transport.link.topology import NETWORK, Link, tbf_args, wait_gone
@@ -205,7 +205,7 @@ def test_tbf_limits_the_throughput() -> None:
     spec = parse_link("10mbit")
     with Link(spec) as link:
         assert link.endpoints is not None and link.delay_by == "none"
-        figures = measure_link(link.endpoints, spec.delay_s)
+        figures = gauge_link(link.endpoints, spec.delay_s)
     # a behaviour check, not a benchmark: far below what a veth carries unshaped
     assert 5e6 <= figures["throughput_bit_s"] <= 12e6
 
@@ -216,7 +216,7 @@ def test_the_relay_adds_the_delay() -> None:
     spec = parse_link("unlimited,5ms")
     with Link(spec) as link:
         assert link.endpoints is not None and link.delay_by in ("relay", "netem")
-        figures = measure_link(link.endpoints, spec.delay_s, stream_s=0.2)
+        figures = gauge_link(link.endpoints, spec.delay_s, stream_s=0.2)
     assert figures["rtt_s"] >= 0.005
     if link.delay_by == "relay":
         assert figures["relay_zero_rtt_s"] < figures["rtt_s"]

@@ -13,7 +13,8 @@ import struct
 import pytest
 
 from serbench.extensions.load import histograms
-from serbench.extensions.load.generator import PREFIX, LoadConfig, LoadRun, Sender
+from serbench.extensions.load.config import LoadConfig
+from serbench.extensions.load.loop import LoadRun
 from serbench.extensions.load.schedule import (
     DEFAULT_SPIN_NS,
     SPIN_ALWAYS_NS,
@@ -23,6 +24,7 @@ from serbench.extensions.load.schedule import (
     gaps_ns,
     is_late,
 )
+from serbench.extensions.load.wire import PREFIX, Sender
 
 
 def test_uniform_gaps_do_not_drift() -> None:

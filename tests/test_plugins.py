@@ -1,43 +1,51 @@
-"""Third-party codecs and payloads through entry points, missing libraries, lazy imports.
+"""Third-party codecs and payloads through entry points, the five-line plugin, the registry
+helper's duplicate rule and failure policy, missing libraries, lazy imports.
 
 A third-party distribution is simulated the way pip would leave it: a module plus a
 `<name>-<version>.dist-info/` directory (METADATA, entry_points.txt) in a directory that goes on
-PYTHONPATH; serbench itself is not touched.
+PYTHONPATH (or `sys.path`, in-process); serbench itself is not touched.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import marshal
 import pickle
 import sys
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, make_distribution, run_python, run_serbench
+from conftest import (
+    assert_one_line_error,
+    make_distribution,
+    run_python,
+    run_serbench,
+    run_serbench_in_process,
+)
 
 from serbench.cli.inventory import describe_codecs, describe_compressors, fidelity_matrix
 from serbench.codecs import (
-    GROUP,
-    CodecEntry,
     CodecUnavailable,
     available_codecs,
     codec_entries,
     get_codec,
+    get_codec_at,
     known_names,
 )
+from serbench.codecs.base import python_version
 from serbench.codecs.compression import compressor_status
+from serbench.common import registry
 from serbench.common.errors import UserError
 from serbench.fidelity.roundtrip import check
-from serbench.payloads import make_payload, payload_entries
+from serbench.payloads import get_payload, make_payload, payload_entries, payload_failures
 
 PLUGIN_SOURCE = '''
 """A third-party serbench plugin: pickle written backwards, behind a 3-byte magic."""
 import pickle
 
-from serbench.codecs import Codec
-from serbench.payloads import Payload
+from serbench.plugin import Codec, Payload
 
 MAGIC = b"ROT"
 
@@ -217,14 +225,25 @@ def test_third_party_payload_claiming_a_builtin_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("target", "why"), [
     ("serbench_test_missing_module:SHAPE", "No module named 'serbench_test_missing_module'"),
     ("fakecodec_plugin:NO_SUCH_SHAPE", "NO_SUCH_SHAPE"),
-    ("fakecodec_plugin:fake_rot_codec", "is not a serbench Payload"),
+    ("fakecodec_plugin:fake_rot_codec", "is function, not a Payload"),
 ])
-def test_broken_third_party_payload_is_one_line_error(tmp_path: Path, target: str,
-                                                      why: str) -> None:
-    site = plugin(tmp_path, payloads={"bad-shape": target})
-    line = assert_one_line_error(run_serbench("list", pythonpath=site))
-    assert "'bad-shape'" in line
-    assert why in line
+def test_broken_third_party_payload_fails_alone(tmp_path: Path, target: str, why: str) -> None:
+    """The registry's one failure policy: the broken shape is left out and naming it is one
+    line saying why; every other payload (the plugin's own too) stays usable."""
+    site = plugin(tmp_path, payloads={"bad-shape": target, "fake-shape": "fakecodec_plugin:SHAPE"})
+    listing = run_serbench("list", "--json", pythonpath=site)
+    assert listing.returncode == 0, listing.stderr
+    assert "Traceback" not in listing.stderr
+    payloads = {p["name"] for p in json.loads(listing.stdout)["payloads"]}
+    assert {"fake-shape", "records"} <= payloads and "bad-shape" not in payloads
+
+    line = assert_one_line_error(run_serbench("verify", "--codecs", "pickle", "--payloads",
+                                              "bad-shape", pythonpath=site))
+    assert "payload 'bad-shape' from fakecodec-plugin cannot be loaded" in line
+    assert f"{target}" in line and why in line
+    verify = run_serbench("verify", "--codecs", "pickle", "--payloads", "fake-shape,small",
+                          pythonpath=site)
+    assert verify.returncode == 0, verify.stderr
 
 
 # -- the registry in-process -----------------------------------------------------------------
@@ -252,12 +271,8 @@ def test_registry_sees_an_installed_plugin(installed_plugin: Path) -> None:
     assert "fake-shape" in payload_entries()
 
 
-def _entry(name: str, target: str) -> CodecEntry:
-    return CodecEntry(name, "tests", target, EntryPoint(name=name, value=target, group=GROUP))
-
-
-def test_codec_entry_build_failures(installed_plugin: Path) -> None:
-    assert _entry("fake-rot", "fakecodec_plugin:fake_rot_codec").build().name == "fake-rot"
+def test_codec_build_failures(installed_plugin: Path) -> None:
+    assert get_codec_at("fake-rot", "fakecodec_plugin:fake_rot_codec").name == "fake-rot"
     cases = {
         ("misnamed", "fakecodec_plugin:misnamed_codec"): "registered as 'misnamed'",
         ("not-codec", "fakecodec_plugin:not_a_codec"): "returned dict, not a Codec",
@@ -267,7 +282,191 @@ def test_codec_entry_build_failures(installed_plugin: Path) -> None:
     }
     for (name, target), why in cases.items():
         with pytest.raises(CodecUnavailable, match=why):
-            _entry(name, target).build()
+            get_codec_at(name, target)
+
+
+# -- the five-line plugin --------------------------------------------------------------------
+
+#: The issue's plugin, exactly: two callables, one import path; the rest is derived.
+TINY_SOURCE = """import marshal
+from serbench.plugin import Codec
+def codec():
+    return Codec(encode=marshal.dumps, decode=marshal.loads)
+"""
+
+
+@pytest.fixture
+def tiny_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                fresh_registries: None) -> Iterator[Path]:
+    """`tinyplug` installed as a distribution, on this process's path and its workers'."""
+    site = make_distribution(tmp_path / "site", "tinyplug", {"tinyplug": TINY_SOURCE},
+                             {"serbench.codecs": {"tiny": "tinyplug:codec"}}, version="0.1")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))  # run workers are processes of their own
+    yield site
+    sys.modules.pop("tinyplug", None)
+
+
+def test_five_line_plugin_derives_the_rest(tiny_plugin: Path) -> None:
+    codec = get_codec("tiny")
+    assert (codec.name, codec.library, codec.version, codec.options) == (
+        "tiny", "marshal", python_version(), "not stated")
+    assert codec.call_path == "marshal.dumps(obj) / marshal.loads(view)"
+    assert codec.capabilities() == {"safe_for_untrusted_input": False, "cross_language": False,
+                                    "same_python_only": True, "human_readable": False}
+    assert (codec.encode, codec.decode) == (marshal.dumps, marshal.loads)  # nothing wrapped
+    assert codec_entries()["tiny"] == registry.Entry("tiny", "tinyplug", "tinyplug:codec")
+    assert get_codec("tiny+zlib").name == "tiny+zlib"
+
+
+def test_five_line_plugin_is_listed_verified_and_run(tiny_plugin: Path, tmp_path: Path) -> None:
+    listing = run_serbench_in_process("list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    tiny = {c["name"]: c for c in json.loads(listing.stdout)["codecs"]}["tiny"]
+    assert {k: tiny[k] for k in ("available", "distribution", "library", "version", "options",
+                                 "call_path", "safe_for_untrusted_input", "cross_language",
+                                 "same_python_only", "human_readable")} == {
+        "available": True, "distribution": "tinyplug", "library": "marshal",
+        "version": python_version(), "options": "not stated",
+        "call_path": "marshal.dumps(obj) / marshal.loads(view)",
+        "safe_for_untrusted_input": False, "cross_language": False, "same_python_only": True,
+        "human_readable": False}
+    text = run_serbench_in_process("list")
+    assert ["tiny", "marshal", *python_version().split(), "yes", "same-py"] in [
+        line.split() for line in text.stdout.splitlines()]
+
+    verify = run_serbench_in_process("verify", "--codecs", "tiny", "--payloads", "small,floats:3",
+                                     "--json")
+    assert verify.returncode == 0, verify.stderr
+    assert [(r["codec"], r["payload"], r["status"]) for r in json.loads(verify.stdout)] == [
+        ("tiny", "small-2", "exact"), ("tiny", "floats-3", "exact")]
+
+    out = tmp_path / "run"
+    run = run_serbench_in_process("run", "--codecs", "tiny,pickle", "--payloads", "small",
+                                  "--scenarios", "encode,decode", "--debug-single-value",
+                                  "-o", str(out), "--no-report")
+    assert run.returncode == 0, (run.stdout, run.stderr)
+    with (out / "summary.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["codec"] == "tiny"]
+    assert sorted(r["scenario"] for r in rows) == ["decode", "encode"]
+    for row in rows:
+        assert (row["status"], row["library"], row["version"]) == ("ok", "marshal",
+                                                                   python_version())
+        # The worker process really ran marshal: its bytes, not pickle's.
+        assert int(row["encoded_bytes"]) == len(marshal.dumps(make_payload("small").obj))
+
+
+# -- the registry helper: one duplicate rule, one failure policy -----------------------------
+
+TEST_GROUP = "serbench.test_registry"
+
+HELPER_SOURCE = """
+VALUE = 7
+
+
+def factory():
+    return 7
+
+
+def raises():
+    raise RuntimeError("no good\\nsecond line")
+
+
+def missing_library():
+    import serbench_test_missing_dependency  # noqa: F401
+
+
+class Refused(Exception):
+    pass
+
+
+def refuses():
+    raise Refused("its own reason")
+"""
+
+
+@pytest.fixture
+def helper_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    site = tmp_path / "site"
+    make_distribution(site, "first-dist", {"helper_mod": HELPER_SOURCE},
+                      {TEST_GROUP: {"zeta": "helper_mod:VALUE", "alpha": "helper_mod:factory"}})
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    sys.modules.pop("helper_mod", None)
+
+
+def test_registry_scan_sorts_and_imports_nothing(helper_site: Path) -> None:
+    entries = registry.scan(TEST_GROUP, "thing")
+    assert list(entries) == ["alpha", "zeta"]
+    assert entries["zeta"] == registry.Entry("zeta", "first-dist", "helper_mod:VALUE")
+    assert "helper_mod" not in sys.modules
+    assert entries["zeta"].load() == 7
+    assert registry.build("helper_mod:factory", int, call=True) == 7
+
+
+def test_registry_duplicate_rule(helper_site: Path) -> None:
+    # The same target from a second distribution (editable and built): one entry.
+    make_distribution(helper_site, "again-dist", {}, {TEST_GROUP: {"zeta": "helper_mod:VALUE"}})
+    assert registry.scan(TEST_GROUP, "thing")["zeta"].target == "helper_mod:VALUE"
+    # Another target for the name: an error naming both.
+    make_distribution(helper_site, "second-dist", {}, {TEST_GROUP: {"zeta": "other:VALUE"}})
+    with pytest.raises(UserError) as info:
+        registry.scan(TEST_GROUP, "thing")
+    message = str(info.value)
+    assert message.startswith("thing name 'zeta' is registered twice: by ")
+    assert "first-dist (helper_mod:VALUE)" in message
+    assert "second-dist (other:VALUE)" in message
+
+
+def test_registry_failure_policy(helper_site: Path) -> None:
+    """Every failure is the caller's exception type, one line naming the target; the factory's
+    own exception of that type passes through untouched."""
+    sys.modules.pop("helper_mod", None)
+    refused = registry.load_target("helper_mod:Refused")
+    cases = {
+        ("helper_mod:nothing", True): "cannot import helper_mod:nothing: module 'helper_mod' "
+                                      "has no attribute 'nothing'",
+        ("serbench_test_missing_module:x", False): "cannot import serbench_test_missing_module:x:"
+                                                   " No module named",
+        ("helper_mod:missing_library", True): "cannot import helper_mod:missing_library: No "
+                                              "module named 'serbench_test_missing_dependency'",
+        ("helper_mod:raises", True): "helper_mod:raises raised RuntimeError: no good",
+        ("helper_mod:VALUE", False): "helper_mod:VALUE is int, not a str",
+        ("helper_mod:factory", True): "helper_mod:factory returned int, not a str",
+    }
+    for (target, call), why in cases.items():
+        with pytest.raises(registry.EntryFailed) as info:
+            registry.build(target, str, call=call)
+        assert str(info.value).startswith(why), (target, str(info.value))
+        assert "\n" not in str(info.value)
+    with pytest.raises(refused, match=r"^its own reason$"):
+        registry.build("helper_mod:refuses", str, call=True, failure=refused)
+    with pytest.raises(refused, match=r"^helper_mod:raises raised RuntimeError"):
+        registry.build("helper_mod:raises", str, call=True, failure=refused)
+    assert issubclass(registry.EntryFailed, UserError)  # the CLI prints it as one line
+
+
+def test_broken_payload_in_process(installed_plugin: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_distribution(tmp_path / "more", "broken-plugin", {"broken_shape": "1 / 0\n"},
+                             {"serbench.payloads": {"bad-shape": "broken_shape:SHAPE",
+                                                    "gone": "fakecodec_plugin:nothing"}})
+    monkeypatch.syspath_prepend(str(site))
+    payload_entries.cache_clear()
+    assert "fake-shape" in payload_entries() and "records" in payload_entries()
+    assert not {"bad-shape", "gone"} & set(payload_entries())
+    assert payload_failures() == {
+        "bad-shape": "payload 'bad-shape' from broken-plugin cannot be loaded: cannot import "
+                     "broken_shape:SHAPE: ZeroDivisionError: division by zero",
+        "gone": "payload 'gone' from broken-plugin cannot be loaded: cannot import "
+                "fakecodec_plugin:nothing: module 'fakecodec_plugin' has no attribute 'nothing'"}
+    with pytest.raises(UserError, match="'bad-shape' from broken-plugin cannot be loaded"):
+        get_payload("bad-shape")
+    with pytest.raises(UserError, match="'gone' from broken-plugin cannot be loaded"):
+        make_payload("gone:3")
+    with pytest.raises(UserError, match="unknown payload 'nope'"):
+        get_payload("nope")
+    sys.modules.pop("broken_shape", None)
 
 
 # -- missing optional libraries --------------------------------------------------------------

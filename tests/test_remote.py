@@ -32,7 +32,7 @@ from serbench.common.errors import UserError
 from serbench.extensions.fleet.catalogue import CodecCatalogue
 from serbench.extensions.fleet.remote import same_python_refusals, server_info
 from serbench.runner.matrix import Matrix
-from serbench.transport import hostinfo, server
+from serbench.transport import hostinfo, listeners, serve_loop
 from serbench.transport.auth import load_or_create_secret_file
 from serbench.transport.connection import Connection, Refused
 from serbench.transport.errors import PeerClosed, TransportError
@@ -47,11 +47,11 @@ def thread_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A server serving every codec in a thread of this process: (HOST:PORT, secret file)."""
     secret_file = tmp_path / "secret"
     secret, _ = load_or_create_secret_file(secret_file)
-    listener = server.listen_tcp()
-    config = server.ServerConfig(get_codec("null"), secret, timeout_s=5.0,
+    listener = listeners.listen_tcp()
+    config = serve_loop.ServerConfig(get_codec("null"), secret, timeout_s=5.0,
                                  choose=CodecCatalogue(None))
     stop = threading.Event()
-    thread = threading.Thread(target=server.serve, args=(listener, config, stop), daemon=True)
+    thread = threading.Thread(target=serve_loop.serve, args=(listener, config, stop), daemon=True)
     thread.start()
     try:
         host, port = listener.getsockname()[:2]
@@ -167,7 +167,7 @@ def test_built_in_matrix_skips_same_python_only_codec_with_a_note(
 def test_other_protocol_version_is_one_clear_error(
         thread_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     address, secret_file = thread_server
-    monkeypatch.setattr(server, "info_reply",
+    monkeypatch.setattr(serve_loop, "info_reply",
                         lambda version: json.dumps({"protocol": 99, "host": {}}).encode())
     with pytest.raises(UserError, match="protocol version 99, this serbench speaks 1"):
         server_info(address, secret_file)

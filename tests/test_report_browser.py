@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_report import write_v2_run
+from test_report_data import write_v2_run
 
 from serbench.report import build_report
 

@@ -34,7 +34,7 @@ from serve_helpers import (
 from serbench.codecs import codec_entries, get_codec, joined
 from serbench.transport.auth import CLIENT_HELLO_BYTES, new_secret
 from serbench.transport.errors import HandshakeFailed, PeerClosed
-from serbench.transport.server import MODE_ROUNDTRIP
+from serbench.transport.protocol import MODE_ROUNDTRIP
 
 MiB = 2**20
 MAX_FRAME = 1 * MiB

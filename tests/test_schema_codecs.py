@@ -11,7 +11,7 @@ import pytest
 from serbench.codecs import Codec, get_codec, joined
 from serbench.codecs.bind import bound_codec
 from serbench.codecs.schemas import LANGUAGES, schema_text
-from serbench.codecs.schemas.common import from_micros, to_micros
+from serbench.codecs.schemas.conventions import from_micros, to_micros
 from serbench.common.vocabulary import EXACT, FAMILY_GENERAL, FAMILY_PREPARED
 from serbench.extensions.harness.floors import FLOORS, check_floor
 from serbench.extensions.harness.floors_schema import ROWS

@@ -210,11 +210,11 @@ def test_a_compressed_shape_codec_is_bound_then_compressed() -> None:
 
 
 def test_a_run_writes_the_schemas_it_timed(tmp_path: Any) -> None:
-    from serbench.runner.probe import Preparer
+    from serbench.runner.probe import Prober
     from serbench.runner.schema_files import write_schemas
 
-    preparer = Preparer()
-    pairs = [preparer.get(codec, spec) for codec, spec in [
+    prober = Prober()
+    pairs = [prober.get(codec, spec) for codec, spec in [
         ("protobuf", "records:5"), ("avro-prepared", "records:5"), ("pickle", "records:5"),
         ("thrift", "nested:30")]]  # pickle has no schema; thrift cannot state nested
     written = write_schemas(tmp_path, pairs)

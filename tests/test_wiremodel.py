@@ -262,7 +262,7 @@ def test_the_chart_ranks_only_general_codecs_that_round_trip(runs: tuple[Path, P
 def test_cli_validate_prints_the_table_and_writes_the_csv(
         runs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     loopback, linked = runs
-    assert main(["model", "validate", str(loopback), str(linked)]) == 0
+    assert main(["wiremodel", "validate", str(loopback), str(linked)]) == 0
     out = capsys.readouterr().out
     assert "RTT = 10 ms (measured)" in out and "serialization x2" in out
     assert "2 of 3 cells within ±15 %" in out and "not predicted: 1 cell(s)" in out
@@ -291,7 +291,7 @@ def test_cli_errors_are_one_line(runs: tuple[Path, Path], tmp_path: Path) -> Non
 def test_cli_chart_writes_a_png(runs: tuple[Path, Path],
                                 capsys: pytest.CaptureFixture[str]) -> None:
     loopback = runs[0]
-    assert main(["model", "chart", str(loopback), "--payload", "p"]) == 0
+    assert main(["wiremodel", "chart", str(loopback), "--payload", "p"]) == 0
     path = loopback / "wiremodel-p.png"
     assert f"wrote {path}" in capsys.readouterr().out
     data = path.read_bytes()

@@ -5,7 +5,6 @@ codec's latency-versus-throughput curve (docs/load.md). Writes its own results d
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 from serbench.cli.common import say, split_list
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.errors import UserError
+from serbench.common.units import parse_duration
 from serbench.extensions.load.output import LoadResults
 from serbench.extensions.load.report import summary_lines, write_load_report
 from serbench.extensions.load.schedule import ARRIVALS
@@ -21,19 +21,14 @@ from serbench.extensions.load.servers import check_kind, default_kind
 from serbench.extensions.load.sweep import SweepConfig, run_sweep
 from serbench.payloads import make_payload
 
-_SECONDS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\s*(us|µs|ms|s)?\s*$")
 
-
-def parse_seconds(text: str) -> float:
-    """Seconds from `1ms`, `500us`, `2s` or a bare number of seconds; positive."""
-    match = _SECONDS.match(text)
-    if not match:
-        raise UserError(f"not a duration: {text!r} (try 1ms, 500us, 2s)")
-    value = float(match.group(1)) * {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0,
-                                     None: 1.0}[match.group(2)]
-    if value <= 0:
-        raise UserError(f"a duration must be positive, not {text!r}")
-    return value
+def parse_seconds(text: str, flag: str) -> float:
+    """Seconds from `1ms`, `500us`, `2s` or a bare number of seconds (the grammar of
+    `serbench.common.units.parse_duration`); positive. Errors name the flag."""
+    try:
+        return parse_duration(text, positive=True)
+    except UserError as exc:
+        raise UserError(f"{flag}: {exc}") from exc
 
 
 def _numbers(text: str, flag: str) -> list[float]:
@@ -127,14 +122,16 @@ def sweep_config(args: argparse.Namespace) -> Any:
         raise UserError("--spin-us must be zero or more")
     fractions = [v / 100 for v in _numbers(args.sweep, "--sweep")]
     rates = _numbers(args.rates, "--rates") if args.rates else None
-    stall = parse_seconds(args.stall) * 1000 if args.stall else None
+    stall = parse_seconds(args.stall, "--stall") * 1000 if args.stall else None
     return SweepConfig(
         codecs=codecs, payloads=payloads, servers=servers, clients=args.clients,
         fractions=fractions, rates=rates, arrivals=args.arrivals,
-        duration_s=parse_seconds(args.duration), warmup_s=parse_seconds(args.warmup),
-        closed_s=parse_seconds(args.closed_duration), drain_s=parse_seconds(args.drain),
+        duration_s=parse_seconds(args.duration, "--duration"),
+        warmup_s=parse_seconds(args.warmup, "--warmup"),
+        closed_s=parse_seconds(args.closed_duration, "--closed-duration"),
+        drain_s=parse_seconds(args.drain, "--drain"),
         window=args.window, processes=args.load_processes, pin=args.pin, gc=args.gc,
-        transport=args.transport, p99_target_s=parse_seconds(args.p99_target),
+        transport=args.transport, p99_target_s=parse_seconds(args.p99_target, "--p99-target"),
         seed=args.seed, spin_ns=None if args.spin_us is None else int(args.spin_us * 1000),
         ceiling=not args.no_ceiling, stall_ms=stall)
 

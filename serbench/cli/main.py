@@ -22,12 +22,12 @@ from serbench.cli.harness import add_harness_command
 from serbench.cli.list_cmd import add_list_command
 from serbench.cli.load_cmd import add_load_command
 from serbench.cli.merge_cmd import add_merge_command
-from serbench.cli.model_cmd import add_model_command
 from serbench.cli.report import add_report_command
 from serbench.cli.run import add_run_command
 from serbench.cli.serve import add_serve_command
 from serbench.cli.variance import add_variance_command
 from serbench.cli.verify import add_verify_command
+from serbench.cli.wiremodel_cmd import add_wiremodel_command
 from serbench.common.errors import UserError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ COMMANDS: list[Register] = [
     add_variance_command,
     add_load_command,
     add_corpus_command,
-    add_model_command,
+    add_wiremodel_command,
 ]
 
 

@@ -46,9 +46,9 @@ from serbench.codecs.compression import limit_decompression
 from serbench.common.errors import UserError
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.extensions.fleet.catalogue import CodecCatalogue
-from serbench.transport import auth, server
+from serbench.transport import auth, listeners, serve_loop, server
 from serbench.transport.protocol import DEFAULT_TIMEOUT_S, UNIX_PATH_MAX
-from serbench.transport.server import DEFAULT_MAX_CONNECTIONS
+from serbench.transport.serve_loop import DEFAULT_MAX_CONNECTIONS
 
 if TYPE_CHECKING:
     from serbench.cli.common import Subparsers
@@ -206,7 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         say(f"{args.codec} server on {where}; {secret_note}; max frame {args.max_frame} bytes, "
             f"timeout {args.timeout:g} s, at most {args.max_connections} connections; "
             "stop with Ctrl-C")
-        config = server.ServerConfig(codec, secret, args.max_frame, args.timeout,
+        config = serve_loop.ServerConfig(codec, secret, args.max_frame, args.timeout,
                                      args.max_connections, choose=CodecCatalogue(served))
         server.run(listener, config, watch_stdin=args.exit_on_stdin_eof)
         say("stopped")
@@ -230,7 +230,7 @@ def _listen(args: argparse.Namespace, cleanup: contextlib.ExitStack
             cleanup.callback(_rmdir_quietly, path.parent)
         _clear_stale_socket(path)
         try:
-            listener = server.listen_unix(str(path))
+            listener = listeners.listen_unix(str(path))
         except OSError as exc:
             raise UserError(f"--unix {path}: cannot listen there ({exc.strerror or exc})"
                             ) from exc
@@ -242,7 +242,7 @@ def _listen(args: argparse.Namespace, cleanup: contextlib.ExitStack
         raise UserError(f"--listen {args.listen}: {address} is not a loopback address; other "
                         "machines could connect. Pass --allow-remote if that is what you want")
     try:
-        listener = server.listen_tcp(address, port)
+        listener = listeners.listen_tcp(address, port)
     except OSError as exc:
         raise UserError(f"--listen {args.listen}: cannot listen on {address} port {port} "
                         f"({exc.strerror or exc})") from exc

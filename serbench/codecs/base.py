@@ -4,11 +4,17 @@ A codec is data plus two calls, like msgspec's benchmark contenders: scenarios n
 a codec, so every codec takes the same call path (`codec.encode(obj)`, `codec.decode(view)`).
 Those two calls are what is timed, so a codec should make them the library's own callables
 (a bound method of an encoder built once, a C function), not a Python wrapper around them.
+
+Only `encode` and `decode` are required (the plugin contract, `serbench.plugin`); what is left
+out is derived from them or takes the conservative side (`Codec`'s fields say which).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import platform
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +22,20 @@ from typing import Any
 from serbench.common.vocabulary import FAMILY_GENERAL
 from serbench.payloads.shapes.shape import Shape, ShapeUnsupported
 
-#: What a codec plugin builds on: the record, its encoded form and the factory helpers.
+#: What a codec plugin builds on (re-exported for plugin authors by `serbench.plugin`).
 __all__ = [
+    "OPTIONS_NOT_STATED",
     "Codec",
     "CodecUnavailable",
+    "Described",
     "Encoded",
     "ShapeUnsupported",
+    "buffers",
     "dist_version",
     "encoded_size",
     "joined",
-    "parts",
+    "library_version",
+    "python_version",
     "require",
 ]
 
@@ -34,29 +44,53 @@ __all__ = [
 Encoded = bytes | bytearray | memoryview | Sequence[bytes | bytearray | memoryview]
 
 
+#: A codec's `options` when its plugin leaves them empty (results metadata needs a value).
+OPTIONS_NOT_STATED = "not stated"
+
+
 class CodecUnavailable(Exception):
     """A codec cannot be built here (its library is missing); the message says why."""
 
 
-@dataclass(frozen=True)
-class Codec:
+@dataclass(frozen=True, kw_only=True)
+class Described:
+    """What listings and the report say about a codec or a compressor."""
+
+    #: A codec's name is its entry-point name: the registry fills it in when it is left empty.
+    name: str = ""
+    #: Left empty in a codec: the top-level package of `encode`'s module (`marshal.dumps`:
+    #: `marshal`).
+    library: str = ""
+    #: Left empty in a codec: `library_version(library)`.
+    version: str = ""
+    #: The settings the calls use, in words (left empty in a codec: `OPTIONS_NOT_STATED`).
+    options: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Codec(Described):
     """A named serializer: what the scenarios time and the report names.
 
-    `decode` accepts a `memoryview` of the received frame; a decoder whose result would keep a
-    reference to that (reused) receive buffer copies first and says so in `call_path`.
+    `encode` returns bytes-like data (`Encoded`). `decode` accepts a `memoryview` of the
+    received frame; a decoder whose result would keep a reference to that (reused) receive
+    buffer copies first and says so in `call_path`.
+
+    The capability flags default to the conservative side: a codec is not trusted with hostile
+    bytes, not assumed readable from another language, and assumed to need the same Python on
+    both hosts of a two-host run, until it says otherwise.
     """
 
-    name: str
-    library: str
-    version: str
-    options: str
     encode: Callable[[Any], Encoded]
     decode: Callable[[memoryview], Any]
-    call_path: str
-    safe_for_untrusted_input: bool
-    cross_language: bool
-    same_python_only: bool
-    human_readable: bool
+    #: Left empty: the callables' qualified names, "module.encode(obj) / module.decode(view)".
+    call_path: str = ""
+    #: `serbench serve` warns louder for a codec without it, and only codecs with it are fuzzed.
+    safe_for_untrusted_input: bool = False
+    cross_language: bool = False
+    #: Its bytes are read only by the same Python (implementation, major.minor, pickle
+    #: protocol): a two-host run against a different Python refuses it.
+    same_python_only: bool = True
+    human_readable: bool = False
     #: Turns a payload into what `encode` is given; only the `null` codec needs it (it ships a
     #: pre-encoded blob). Runs outside every timed region.
     prepare: Callable[[Any], Any] | None = None
@@ -76,6 +110,22 @@ class Codec:
     #: message); shown beside the codec in listings and the report.
     timing: str = ""
 
+    def __post_init__(self) -> None:
+        """Fill in the descriptive fields a plugin left empty, from its two callables."""
+        derived = {"options": self.options or OPTIONS_NOT_STATED}
+        if not (self.library and self.version and self.call_path):
+            encode_module, encode_name = _origin(self.encode)
+            decode_module, decode_name = _origin(self.decode)
+            library = self.library or _package(encode_module)
+            derived.update(
+                library=library,
+                version=self.version or library_version(library),
+                call_path=self.call_path or f"{encode_module}.{encode_name}(obj) / "
+                f"{decode_module}.{decode_name}(view)",
+            )
+        for field, value in derived.items():
+            object.__setattr__(self, field, value)  # frozen: only while it is being built
+
     def capabilities(self) -> dict[str, bool]:
         """The capability flags by name, for listings and results metadata."""
         return {
@@ -94,7 +144,7 @@ class Codec:
         return obj if self.prepare is None else self.prepare(obj)
 
 
-def parts(encoded: Encoded) -> list[bytes | bytearray | memoryview]:
+def buffers(encoded: Encoded) -> list[bytes | bytearray | memoryview]:
     """The encoded form as a list of buffers, ready for `sendmsg`."""
     if isinstance(encoded, bytes | bytearray | memoryview):
         return [encoded]
@@ -125,6 +175,46 @@ def dist_version(distribution: str) -> str:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def python_version() -> str:
+    """The running Python, as the standard library's codecs record their version."""
+    return f"{platform.python_implementation()} {platform.python_version()}"
+
+
+def library_version(package: str) -> str:
+    """The version of the top-level package `package`: the running Python's for the standard
+    library, else that of the installed distribution of that name or of the one installing
+    that package, else 'unknown' (never raises)."""
+    if package in sys.stdlib_module_names:
+        return python_version()
+    version = dist_version(package)
+    if version == "unknown":  # a distribution named unlike its package (PyYAML's yaml)
+        installers = importlib.metadata.packages_distributions().get(package, [])
+        version = dist_version(installers[0]) if installers else version
+    return version
+
+
+def _package(module: str) -> str:
+    """The top-level package of `module`; a standard-library accelerator (`_pickle`, `_json`)
+    counts as the module it accelerates."""
+    top = module.partition(".")[0]
+    public = top.lstrip("_")
+    return public if public != top and public in sys.stdlib_module_names else top
+
+
+def _origin(call: Callable[..., Any]) -> tuple[str, str]:
+    """The module and qualified name of a callable: a function, a bound method of a Python or C
+    class, a `functools.partial` (what it wraps) or an instance with `__call__` (its class)."""
+    while isinstance(call, functools.partial):
+        call = call.func
+    name = getattr(call, "__qualname__", None)
+    if not isinstance(name, str):  # an instance with `__call__`: its class
+        return type(call).__module__, type(call).__qualname__
+    module = getattr(call, "__module__", None)
+    if not isinstance(module, str):  # a C method need not say: the class of its object does
+        module = type(getattr(call, "__self__", None)).__module__
+    return module, name
 
 
 def require(module: str, distribution: str | None = None) -> Any:

@@ -23,7 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from serbench.codecs.base import Codec, CodecUnavailable, Encoded, dist_version, joined, require
+from serbench.codecs.base import (
+    Codec,
+    CodecUnavailable,
+    Described,
+    Encoded,
+    dist_version,
+    joined,
+    require,
+)
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.payloads.shapes.shape import Shape
 
@@ -46,14 +54,10 @@ def _over(name: str, limit: int) -> DecompressionLimit:
                               "maximum frame size): refused")
 
 
-@dataclass(frozen=True)
-class Compressor:
-    """A compressor's two calls and how to describe them."""
+@dataclass(frozen=True, kw_only=True)
+class Compressor(Described):
+    """A compressor's two calls, described as a codec is."""
 
-    name: str
-    library: str
-    version: str
-    options: str
     compress: Callable[[Any], bytes]
     decompress: Callable[[Any], bytes]
 
@@ -74,10 +78,8 @@ def _zlib() -> Compressor:
             raise zlib.error("incomplete or truncated zlib stream")
         return out
 
-    return Compressor(
-        "zlib", "python", zlib.ZLIB_RUNTIME_VERSION, "level 6 (default)",
-        zlib.compress, decompress,
-    )
+    return Compressor(name="zlib", library="python", version=zlib.ZLIB_RUNTIME_VERSION,
+                      options="level 6 (default)", compress=zlib.compress, decompress=decompress)
 
 
 def _zstd() -> Compressor:
@@ -103,10 +105,9 @@ def _zstd() -> Compressor:
                                      ) from exc
         return out
 
-    return Compressor(
-        "zstd", "zstandard", dist_version("zstandard"), "level 3 (default)",
-        compressor.compress, decompress,
-    )
+    return Compressor(name="zstd", library="zstandard", version=dist_version("zstandard"),
+                      options="level 3 (default)", compress=compressor.compress,
+                      decompress=decompress)
 
 
 def _lz4() -> Compressor:
@@ -130,10 +131,9 @@ def _lz4() -> Compressor:
             raise ValueError("incomplete or truncated lz4 frame")
         return out  # type: ignore[no-any-return]
 
-    return Compressor(
-        "lz4", "lz4", dist_version("lz4"), "lz4.frame defaults",
-        frame.compress, decompress,
-    )
+    return Compressor(name="lz4", library="lz4", version=dist_version("lz4"),
+                      options="lz4.frame defaults", compress=frame.compress,
+                      decompress=decompress)
 
 
 COMPRESSORS: dict[str, Callable[[], Compressor]] = {"zlib": _zlib, "zstd": _zstd, "lz4": _lz4}

@@ -9,18 +9,20 @@ A spec names one payload instance:
   module or a payload shape called `corpus` is not reachable through a spec;
 - `package.module:function`: a user's factory, called with no arguments.
 
-Shapes come from the `serbench.payloads` entry-point group (the built-ins register there too).
+Shapes come from the `serbench.payloads` entry-point group (the built-ins register there too),
+through `serbench.common.registry`: a shape that cannot be loaded fails alone.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import re
 from pathlib import Path
 
 from serbench.common.errors import UserError, unknown_name
+from serbench.common.registry import Entry, EntryFailed, build, scan
+from serbench.common.units import parse_size
 from serbench.payloads.corpus import DOCUMENTS, document_path, load_document
 from serbench.payloads.payload import DEFAULT_SEED, MadePayload, Payload
 from serbench.payloads.shapes.infer import infer_shape
@@ -29,58 +31,58 @@ from serbench.payloads.user_files import load_payload_file
 
 GROUP = "serbench.payloads"
 
-#: The public API: the registry (`payload_entries`, `get_payload`), specs (`make_payload`,
-#: `parse_size`) and the types a plugin's shape is built from.
+#: The registry (`payload_entries`, `get_payload`), specs (`make_payload`; sizes are read by
+#: `serbench.common.units.parse_size`) and the payload records.
 __all__ = ["DEFAULT_SEED", "GROUP", "MadePayload", "Payload", "get_payload", "make_payload",
-           "parse_size", "payload_entries"]
+           "payload_entries", "payload_failures"]
 
-_SIZE = re.compile(r"^(\d+)([kKmM]?)$")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 CORPUS_PREFIX = "corpus:"
 
 
 @functools.cache
 def payload_entries() -> dict[str, Payload]:
-    """Every registered payload shape by name; two shapes with one name is an error."""
+    """Every registered payload shape that loads, by name (sorted). Two targets claiming one
+    name is an error naming both; a shape that cannot be loaded is left out, and naming it is a
+    `UserError` saying why (`payload_failures`), so the others stay usable."""
     found: dict[str, Payload] = {}
-    origin: dict[str, str] = {}
-    for ep in importlib.metadata.entry_points(group=GROUP):
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-        if ep.name in found:
-            if origin[ep.name] == f"{dist} ({ep.value})":
-                continue
-            raise UserError(
-                f"payload name {ep.name!r} is registered twice: by {origin[ep.name]} "
-                f"and by {dist} ({ep.value})"
-            )
+    for name, entry in scan(GROUP, "payload").items():
         try:
-            payload = ep.load()
-        except (ImportError, AttributeError) as exc:
-            raise UserError(
-                f"payload {ep.name!r} from {dist} ({ep.value}) cannot be loaded: {exc}"
-            ) from exc
-        if not isinstance(payload, Payload):
-            raise UserError(f"{ep.value} (payload {ep.name!r}) is not a serbench Payload")
-        found[ep.name] = payload
-        origin[ep.name] = f"{dist} ({ep.value})"
+            found[name] = _load(entry)
+        except EntryFailed:
+            continue
     return found
 
 
+def payload_failures() -> dict[str, str]:
+    """The registered payload shapes that cannot be loaded, each with its one-line reason."""
+    failures: dict[str, str] = {}
+    for name, entry in scan(GROUP, "payload").items():
+        try:
+            _load(entry)
+        except EntryFailed as exc:
+            failures[name] = str(exc)
+    return failures
+
+
+def _load(entry: Entry) -> Payload:
+    try:
+        return build(entry.target, Payload, call=False)
+    except EntryFailed as exc:
+        raise EntryFailed(f"payload {entry.name!r} from {entry.distribution} cannot be "
+                          f"loaded: {exc}") from exc
+
+
 def get_payload(name: str) -> Payload:
-    """The registered shape called `name`, or a `UserError` listing the known ones."""
+    """The registered shape called `name`, or a `UserError`: why it cannot be loaded, or the
+    known names."""
     entries = payload_entries()
-    if name not in entries:
+    if name in entries:
+        return entries[name]
+    entry = scan(GROUP, "payload").get(name)
+    if entry is None:
         raise unknown_name("payload", name, list(entries))
-    return entries[name]
-
-
-def parse_size(text: str) -> int:
-    """`5000`, `5k` or `2M` as an integer (decimal multipliers)."""
-    match = _SIZE.match(text.strip())
-    if not match:
-        raise UserError(f"bad payload size {text!r}: use an integer, optionally with k or M")
-    number, suffix = match.groups()
-    return int(number) * {"": 1, "k": 10**3, "m": 10**6}[suffix.lower()]
+    return _load(entry)  # it did not load when the registry was read: this says why
 
 
 def make_payload(spec: str, seed: int = DEFAULT_SEED) -> MadePayload:
@@ -95,7 +97,7 @@ def make_payload(spec: str, seed: int = DEFAULT_SEED) -> MadePayload:
     if sep and name not in payload_entries() and _FACTORY.match(spec):
         return _from_factory(spec)
     payload = get_payload(name)
-    size = parse_size(size_text) if sep else payload.default_size
+    size = parse_size(size_text.strip(), "payload size") if sep else payload.default_size
     if size < 1:
         raise UserError(f"payload size must be at least 1, got {size} in {spec!r}")
     obj = payload.generate(size, seed)

@@ -12,18 +12,9 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from serbench.payloads import shapes
 from serbench.payloads.payload import Payload
-from serbench.payloads.shapes.shape import (
-    Field,
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-)
+from serbench.payloads.shapes import Field, ListOf, MapOf, OptionalOf, Record, Scalar, UnionOf
 
 _SCRIPTS = [
     "The quick brown fox jumps over the lazy dog",
@@ -161,13 +152,13 @@ def objects(size: int, seed: int) -> list[Event]:
 _INT, _FLOAT, _STR = Scalar("int"), Scalar("float"), Scalar("str")
 
 
-def small_shape(size: int) -> Shape:
+def small_shape(size: int) -> shapes.Shape:
     """name, age, then `size - 2` fields each an int or a short word."""
     extra = tuple(Field(f"field{i}", UnionOf((_INT, _STR))) for i in range(max(0, size - 2)))
     return Record("Small", (Field("name", _STR), Field("age", _INT), *extra))
 
 
-def records_shape(size: int) -> Shape:
+def records_shape(size: int) -> shapes.Shape:
     """A list of one flat record type; `note` may be None."""
     return ListOf(Record("Row", (
         Field("id", _INT), Field("name", _STR), Field("email", _STR), Field("score", _FLOAT),
@@ -175,19 +166,20 @@ def records_shape(size: int) -> Shape:
         Field("note", OptionalOf(_STR)))))
 
 
-def nested_shape(size: int) -> Shape:
+def nested_shape(size: int) -> shapes.Shape:
     """No schema states it: random keys and values of every kind at every level."""
-    raise ShapeUnsupported("nested is an irregular tree (random keys; a value may be a scalar "
-                           "of any kind, a dict or a list): no record, map or list type fits")
+    raise shapes.ShapeUnsupported("nested is an irregular tree (random keys; a value may be a "
+                                  "scalar of any kind, a dict or a list): no record, map or list "
+                                  "type fits")
 
 
-def blob_shape(size: int) -> Shape:
+def blob_shape(size: int) -> shapes.Shape:
     """A header record with one bytes field."""
     return Record("Blob", (Field("id", _INT), Field("content_type", _STR),
                            Field("data", Scalar("bytes"))))
 
 
-def objects_shape(size: int) -> Shape:
+def objects_shape(size: int) -> shapes.Shape:
     """A list of `Event` dataclasses, each holding a `Point`."""
     point = Record("Point", (Field("x", _FLOAT), Field("y", _FLOAT), Field("label", _STR)),
                    f"{__name__}:Point")

@@ -9,19 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from serbench.common.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
-from serbench.report import analysis, trust
+from serbench.report import trust
+from serbench.report.analysis_time import size_sweeps
+from serbench.report.basis import basis
+from serbench.report.chart_latency import percentile_chart
 from serbench.report.chart_parts import Colours
-from serbench.report.charts import (
-    drift_chart,
-    fidelity_chart,
-    heatmap_chart,
-    percentile_chart,
-    roundtrip_ratio_chart,
-    size_chart,
-    sweep_chart,
-    throughput_chart,
-    time_split_chart,
-)
+from serbench.report.chart_ratios import fidelity_chart, heatmap_chart, roundtrip_ratio_chart
+from serbench.report.chart_time import drift_chart, sweep_chart, time_split_chart
+from serbench.report.chart_wire import size_chart, throughput_chart
 from serbench.report.data import Run
 from serbench.report.style import chart_style, codec_colours, save
 from serbench.report.text import LEVEL, SUSPECT_MARK, TIMES
@@ -42,11 +37,7 @@ class ChartFile:
 
 
 def _ratio_caption(run: Run) -> str:
-    whiskers = (f"error bars are the run's {LEVEL} intervals (per-round paired ratios, the worker "
-                "process as the unit); hatched bars' intervals include 1 (not shown to differ "
-                f"from {REFERENCE_CODEC})" if run.has_intervals else
-                "no error bars: this run (results format 1) has no intervals; hatched bars are "
-                f"not significantly different from {REFERENCE_CODEC} by the t-test on values")
+    whiskers = basis(run.environment).ratio_caption
     flagged = (f"; {SUSPECT_MARK} a cell the run flagged as suspect" if trust.is_suspect(run)
                else "")
     return (f"Round-trip time of each codec relative to {REFERENCE_CODEC}'s, per payload and "
@@ -56,8 +47,7 @@ def _ratio_caption(run: Run) -> str:
 
 
 def _heatmap_caption(run: Run) -> str:
-    interval = (f", with its {LEVEL} interval in brackets" if run.has_intervals
-                else " (no intervals: results format 1)")
+    interval = basis(run.environment).heatmap_caption
     flagged = "; cells outlined in red are suspect" if trust.is_suspect(run) else ""
     return (f"Round-trip time relative to {REFERENCE_CODEC} for every codec and payload"
             f"{interval}; grey cells have no figure and say why{flagged}.")
@@ -111,7 +101,7 @@ def figures(run: Run) -> list[tuple[str, str, str, Any]]:
         if fig is not None:
             out.append((slug, title, caption if isinstance(caption, str) else caption(run),
                         fig))
-    for sweep in analysis.size_sweeps(run):
+    for sweep in size_sweeps(run):
         out.append((f"size-sweep-{_slug(sweep.name)}", f"Size sweep: {sweep.name}",
                     f"Mean time per call against the size of the {sweep.name} payload "
                     f"({', '.join(sweep.payloads)}), log-log, one line per codec.",

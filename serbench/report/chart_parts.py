@@ -1,6 +1,13 @@
 """What every chart shares: the figure width, the colours of marks, and the marks themselves
 (a codec without a figure, a lossy one, a suspect cell), the codec legend and the in-axes note
-that lists what a panel leaves out."""
+that lists what a panel leaves out.
+
+Each chart function (`chart_ratios`, `chart_latency`, `chart_wire`, `chart_time`) takes a `Run`
+and the codec colours and returns a figure, or None when the run has nothing for it;
+`chart_files` lists them in report order and saves them. Cells a codec does not round-trip are
+never drawn as figures: they appear as a grey `x` with the reason (or their class); cells the
+run flagged as suspect are marked in red.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from serbench.common.vocabulary import EXACT, LOSSY, UNSUPPORTED, WRONG
-from serbench.report import analysis
+from serbench.report.analysis_ratios import short_reason
 from serbench.report.data import Run
 from serbench.report.text import SUSPECT_MARK, TIMES
 
@@ -101,7 +108,7 @@ def axes_note(ax: Any, run: Run, measures: Sequence[str], payloads: Sequence[str
                     continue
                 where = f" ({payload})" if len(payloads) > 1 else ""
                 if not cell.rankable:
-                    missing.append(f"{codec}{where}: {analysis.short_reason(cell)}")
+                    missing.append(f"{codec}{where}: {short_reason(cell)}")
                     continue
                 if cell.fidelity == LOSSY:
                     lossy.append(f"{codec}{where}")

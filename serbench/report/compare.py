@@ -23,50 +23,30 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from serbench.common.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC
-from serbench.results import files as results
-from serbench.results.record import process_means
+from serbench.common.vocabulary import FLOOR_CODEC, OK, REFERENCE_CODEC, SKIPPED
+from serbench.results.cells import CellRecord
+from serbench.results.read import CellKey, read_results
 from serbench.stats.intervals import Interval, family_confidence, paired_ratio, welch_ratio
 
-CellKey = tuple[str, str, str, str]  # codec, scenario, transport, payload label
 #: Ratios to pickle "agree" between runs within this (the reproducibility goal).
 AGREEMENT = 0.10
 
 
 @dataclass(frozen=True)
 class RunData:
-    """One results directory: its rows, environment and per-round means per cell."""
+    """One results directory: its cells, environment and per-round means per cell."""
 
     directory: Path
     environment: dict[str, Any]
-    rows: dict[CellKey, dict[str, str]]
+    rows: dict[CellKey, CellRecord]
     rounds: dict[CellKey, dict[int, float]]
 
 
 def load(directory: Path | str) -> RunData:
-    """Read a results directory (any format this serbench reads)."""
-    directory = Path(directory)
-    env = results.read_environment(directory)
-    results.format_version(env, directory)
-    rows = {_key(r): r for r in results.read_summary(directory)}
-    rounds: dict[CellKey, dict[int, float]] = {}
-    suites: dict[str, dict[str, Any]] = {}
-    for key, row in rows.items():
-        if row.get("status") != OK:
-            continue
-        codec = key[0]
-        if codec not in suites:
-            path = results.suite_path(directory, codec)
-            suites[codec] = ({b.get_name(): b for b in results.load_suite(path).get_benchmarks()}
-                             if path.exists() else {})
-        bench = suites[codec].get(row.get("benchmark", ""))
-        if bench is not None:
-            rounds[key] = process_means(bench)
-    return RunData(directory, env, rows, rounds)
-
-
-def _key(row: dict[str, str]) -> CellKey:
-    return (row["codec"], row["scenario"], row.get("transport") or "", row["payload"])
+    """Read a results directory (any format this serbench reads, in the current one)."""
+    found = read_results(directory, CellRecord)
+    return RunData(found.directory, found.environment, {c.key: c for c in found.cells},
+                   found.rounds)
 
 
 @dataclass(frozen=True)
@@ -156,9 +136,8 @@ def _compare_cell(key: CellKey, a: RunData, b: RunData) -> CellComparison:
     ma, mb = a.rounds.get(key), b.rounds.get(key)
     if not ma or not mb:
         side, row = ("A", ra) if not ma else ("B", rb)
-        status = row.get("status", "")
         return CellComparison(key, None, None, None,
-                              f"{side}: {row.get('fidelity') if status == 'skipped' else status}")
+                              f"{side}: {row.fidelity if row.status == SKIPPED else row.status}")
     interval = welch_ratio(list(ma.values()), list(mb.values()))
     return CellComparison(key, statistics.fmean(ma.values()), statistics.fmean(mb.values()),
                           interval)
@@ -204,15 +183,16 @@ def agreement(a: RunData, b: RunData) -> Agreement:
 
 
 def _ratio_to_reference(run: RunData, key: CellKey) -> float | None:
-    """The row's `ratio` column (format 2), else the ratio of mean times (format 1)."""
+    """The run's own ratio to the reference, else (a row without one: no intervals, or no
+    round shared with the reference) the ratio of mean times."""
     row = run.rows.get(key)
     ref = run.rows.get((REFERENCE_CODEC, *key[1:]))
-    if row is None or row.get("status") != OK:
+    if row is None or row.status != OK:
         return None
-    if row.get("ratio"):
-        return float(row["ratio"])
-    if ref is not None and ref.get("status") == OK and row.get("mean_s") and ref.get("mean_s"):
-        return float(row["mean_s"]) / float(ref["mean_s"])
+    if row.ratio:
+        return row.ratio
+    if ref is not None and ref.status == OK and row.mean_s and ref.mean_s:
+        return row.mean_s / ref.mean_s
     return None
 
 

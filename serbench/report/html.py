@@ -8,13 +8,13 @@ from escaped text (`inline_code`) and the base64 chart data.
 from __future__ import annotations
 
 import base64
-import importlib.metadata
 from functools import cache
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
+from serbench.common.registry import scan
 from serbench.report.chart_files import ChartFile
 from serbench.report.content import report_content
 from serbench.report.data import Run
@@ -30,8 +30,7 @@ SECTIONS_GROUP = "serbench.report_sections"
 def extra_sections(directory: Path) -> list[str]:
     """The extensions' HTML fragments for `directory`, in entry-point name order."""
     fragments = []
-    for entry in sorted(importlib.metadata.entry_points(group=SECTIONS_GROUP),
-                        key=lambda e: e.name):
+    for entry in scan(SECTIONS_GROUP, "report section").values():
         fragment = entry.load()(directory, directory / "charts")
         if fragment:
             fragments.append(fragment)

@@ -7,8 +7,9 @@ from typing import Any
 
 from serbench.common.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
 from serbench.report import trust
+from serbench.report.basis import basis
 from serbench.report.data import Run
-from serbench.report.text import FEW_SAMPLES_MARK, LEVEL, SUSPECT_MARK, TIMES
+from serbench.report.text import FEW_SAMPLES_MARK, LEVEL, SUSPECT_MARK
 
 PIN_WORDS = {
     "same": "client and server pinned to the same CPU (they take turns; no parallelism)",
@@ -48,7 +49,7 @@ def environment_items(env: dict[str, Any]) -> list[tuple[str, str]]:
     items.append(("Date", f"{date}; run {env.get('status', 'status unknown')}"))
     commit = env.get("serbench_commit") or "not a git checkout"
     items.append(("serbench", f"{env.get('serbench_version', '?')} (commit {commit})"))
-    items.append(("Results format", _format_words(env)))
+    items.append(("Results format", basis(env).format_words))
     matrix = env.get("matrix")
     if isinstance(matrix, dict):
         budget = matrix.get("budget") or {}
@@ -66,13 +67,6 @@ def environment_items(env: dict[str, Any]) -> list[tuple[str, str]]:
         items.append(("Other runs", "another serbench run was measuring on this machine at "
                       "the same time"))
     return items
-
-
-def _format_words(env: dict[str, Any]) -> str:
-    version = env.get("format_version", 1)
-    if version == 1:
-        return f"1 (no {LEVEL} intervals: this run predates interleaved rounds)"
-    return f"{version} (interleaved rounds; {LEVEL} intervals, the worker process as the unit)"
 
 
 def _round_items(env: dict[str, Any]) -> list[tuple[str, str]]:
@@ -140,34 +134,9 @@ def warnings(run: Run) -> list[str]:
 
 def how_to_read(run: Run) -> list[str]:
     """The "how to read this" paragraphs."""
-    reference = run.reference or "the first codec"
-    if run.has_intervals:
-        ratios = (
-            f"Every figure is a time per call; lower is faster. A ratio is a codec's time "
-            f"relative to {reference}'s for the same payload and measure: {reference} is "
-            f"1.0{TIMES}, 0.5{TIMES} takes half the time, 2.0{TIMES} twice as long. The run "
-            "measures in interleaved rounds (each round, every codec of a comparison gets one "
-            f"fresh worker process, in random order); a ratio is the geometric mean of the "
-            f"per-round ratios, and [low, high] its {LEVEL} confidence interval with the "
-            "worker process as the unit. \"≈\" marks a ratio whose interval includes 1 "
-            f"(not shown to differ from {reference}); \"?\" one with too few rounds for an "
-            "interval. A codec is called fastest only when its paired interval against the "
-            "runner-up excludes 1 at the comparison's family-wise 95% (Bonferroni over all "
-            "its pairs of codecs: the ranking picks the pair from the data); otherwise the "
-            "table says \"tie\".")
-    else:
-        ratios = (
-            "Every figure is a time per call; lower is faster. A ratio divides a codec's mean "
-            f"time by {reference}'s for the same payload and measure: {reference} is "
-            f"1.0{TIMES}, 0.5{TIMES} takes half the time, 2.0{TIMES} twice as long. This run "
-            f"is in results format 1: {LEVEL} intervals are unavailable for it. \"≈\" marks a "
-            "difference that is not significant by the two-sample t-test `pyperf compare_to` "
-            "applies (at 95% on the pyperf values), which treats the values of one worker "
-            "process as independent and so overstates significance; \"?\" marks a cell with "
-            "too few values to tell. A codec is called fastest only when the same test "
-            "separates it from the runner-up; otherwise the table says \"tie\".")
+    words = basis(run.environment, run.reference or "the first codec")
     return [
-        ratios,
+        words.ratios,
         "Round trip: the client encodes a request and sends it over a loopback socket; a "
         "server in another process decodes it and encodes a reply of the same payload; the "
         "client decodes the reply. Percentiles are pooled over every request of every worker "
@@ -200,12 +169,6 @@ def caveats(run: Run) -> list[str]:
     found = trust.drift(env)
     drift_note = (f" Within this run, {drift_line(found)}." if found is not None
                   and len(found.measured) > 1 else "")
-    strength = (
-        f"{LEVEL} intervals are only as good as the number of rounds behind them (see the "
-        "environment above): an interval that includes 1 means \"not shown by this run\", "
-        "not \"equal\"." if run.has_intervals else
-        "Few pyperf values per cell (see the budget above) make significance tests weak: "
-        "\"not significant\" means \"not shown by this run\", not \"equal\".")
     return [
         *notes,
         f"{cpus} CPUs ({env.get('cpu_model', 'unknown CPU')}) shared by client, server and "
@@ -218,5 +181,5 @@ def caveats(run: Run) -> list[str]:
         "Absolute times drift between runs and machines (frequency scaling, other tenants): "
         "compare ratios within one run, and across runs use `serbench compare`, which warns "
         f"when machine, Python or library versions differ.{drift_note}",
-        strength,
+        basis(env).strength,
     ]

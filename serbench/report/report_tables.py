@@ -13,7 +13,7 @@ from serbench.common.vocabulary import (
     P999_MIN_SAMPLES,
     SKIPPED,
 )
-from serbench.report import analysis, prose, summary
+from serbench.report import analysis_latency, prose, summary
 from serbench.report import text as fmt
 from serbench.report.data import Run
 from serbench.report.text import TIMES
@@ -124,16 +124,16 @@ def _codec_label(codec: str) -> str:
 def percentile_table(run: Run, payload: str) -> Table | None:
     """Per codec and transport: the pooled round-trip percentiles of one payload and how many
     requests they come from; p99.9 with its interval, or flagged. None without percentiles."""
-    profiles = [p for p in analysis.latency_profiles(run) if p.payload == payload]
+    profiles = [p for p in analysis_latency.latency_profiles(run) if p.payload == payload]
     if not profiles:
         return None
-    labels = tuple(analysis.PERCENTILE_LABELS.values())
+    labels = tuple(analysis_latency.PERCENTILE_LABELS.values())
     rows, flagged = [], set()
     for i, profile in enumerate(profiles):
         values = dict(profile.percentiles)
         cells = []
         for label in labels:
-            if label == analysis.PERCENTILE_LABELS["p999_s"]:
+            if label == analysis_latency.PERCENTILE_LABELS["p999_s"]:
                 cells.append(fmt.p999(values.get(label), profile.p999_low, profile.p999_high,
                                       profile.samples))
             else:
@@ -150,7 +150,7 @@ def percentile_table(run: Run, payload: str) -> Table | None:
 
 def percentile_note(run: Run, payload: str) -> str:
     """What the marks of the percentile table mean ("" when it has none)."""
-    profiles = [p for p in analysis.latency_profiles(run) if p.payload == payload]
+    profiles = [p for p in analysis_latency.latency_profiles(run) if p.payload == payload]
     if not any(p.p999_flagged for p in profiles):
         return ""
     return (f"{fmt.FEW_SAMPLES_MARK} p99.9 from fewer than {P999_MIN_SAMPLES:,} requests and "

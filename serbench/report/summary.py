@@ -1,9 +1,9 @@
 """The data behind the report's tables: per payload, every codec's figure for every measure, the
 fastest codec (or a tie), skipped and failed cells, and the timed call paths.
 
-A codec is claimed fastest only when the run separates it from the runner-up: in results
-format 2 the run says so (the rank-1 row's `tied_with` is empty); in format 1 the t-test of
-`significance` on their values must call the difference significant. Otherwise it is a tie.
+A codec is claimed fastest only when the run separates it from the runner-up: the run says so
+(the rank-1 row's `tied_with` is empty), or, in a run without ranks and intervals (upgraded
+from format 1), `significance.separated` does. Otherwise it is a tie.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from serbench.common.vocabulary import FAILED, FLOOR_CODEC, OK
-from serbench.report.analysis import rankable_pair, ratio_point
+from serbench.report.analysis_ratios import ratio_point
+from serbench.report.analysis_wire import rankable_pair
 from serbench.report.data import CellResult, Run
-from serbench.stats.significance import Ratio, is_significant
+from serbench.stats.significance import Ratio, separated
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class Best:
     ratio: Ratio | None
     #: The runner-up when the run does not separate it from `codec` (a tie), else "".
     tied_with: str = ""
-    #: Whether `codec` is separated from the runner-up; None when it cannot be told (format 1
-    #: with fewer than two values a side).
+    #: Whether `codec` is separated from the runner-up; None when it cannot be told (no
+    #: intervals and fewer than two values a side, or ranks missing).
     separated: bool | None = True
     #: The winner's suspect reason, if the run flagged it.
     suspect: str = ""
@@ -99,24 +100,21 @@ def summarize(run: Run) -> list[PayloadSummary]:
 
 
 def _best(run: Run, measure: str, contenders: list[SummaryEntry]) -> Best:
-    """The rank-1 codec as the run ranked it (format 2), else the lowest mean with a t-test
-    against the runner-up (format 1)."""
-    if run.has_intervals:
-        for entry in contenders:
-            if entry.cell is not None and entry.cell.rank == 1:
-                tied = entry.cell.tied_with
-                return _make_best(measure, entry, tied, not tied)
+    """The rank-1 codec as the run ranked it, else the lowest mean, separated from the
+    runner-up as `significance.separated` decides (no rank: a run without intervals, or a
+    file that lost them)."""
+    for entry in contenders:
+        if entry.cell is not None and entry.cell.rank == 1:
+            tied = entry.cell.tied_with
+            return _make_best(measure, entry, tied, not tied)
     ordered = sorted(contenders, key=lambda e: (_mean(e), _codec(e)))
     winner = ordered[0]
     if len(ordered) < 2:
         return _make_best(measure, winner, "", True)
-    if run.has_intervals:  # ranks missing from a format-2 file: no claim either way
-        return _make_best(measure, winner, "", None)
     runner_up = ordered[1]
     assert winner.cell is not None and runner_up.cell is not None
-    separated = is_significant(winner.cell.values, runner_up.cell.values)[0]
-    return _make_best(measure, winner, runner_up.cell.codec if separated is False else "",
-                      separated)
+    apart = separated(winner.cell, runner_up.cell, run.has_intervals)
+    return _make_best(measure, winner, runner_up.cell.codec if apart is False else "", apart)
 
 
 def _make_best(measure: str, winner: SummaryEntry, tied_with: str,

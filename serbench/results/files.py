@@ -1,4 +1,5 @@
 """The results directory: the contract between a run, the report, `compare` and notebooks.
+Its files are read back by `serbench.results.read`, the one reader.
 
     DIR/<codec>.json       one pyperf BenchmarkSuite per codec (names without the codec)
     DIR/samples/<codec>/<scenario>__<transport>__<payload>.npy
@@ -24,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from serbench.common.errors import UserError
+from serbench.common.vocabulary import FAILED as FAILED  # a cell's status, re-exported
+from serbench.common.vocabulary import OK as OK
+from serbench.common.vocabulary import SKIPPED as SKIPPED
 
 #: The results layout written by this version. 1: serbench 0.1 (one pyperf program per cell,
 #: no intervals); 2: interleaved rounds, per-run `serbench_round` metadata, interval columns.
@@ -33,6 +37,13 @@ SUMMARY = "summary.csv"
 ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
 
+#: The columns results format 2 added: interleaved rounds and 95 % intervals (the worker
+#: process is the unit). A run upgraded from format 1 has them empty.
+FORMAT_2_COLUMNS = (
+    "processes", "mean_lo_s", "mean_hi_s", "ratio", "ratio_lo", "ratio_hi", "ratio_rounds",
+    "floor_ratio", "floor_ratio_lo", "floor_ratio_hi", "rank", "tied_with", "suspect",
+    "p999_lo_s", "p999_hi_s", "reply_bytes")
+
 COLUMNS = [
     "codec", "scenario", "transport", "payload", "status",
     "mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s",
@@ -40,16 +51,11 @@ COLUMNS = [
     # beyond the required columns
     "objects_per_s", "samples", "values", "fidelity", "losses", "zlib_bytes",
     "reference_bytes", "payload_spec", "payload_size", "benchmark", "library", "version",
-    # format 2: interleaved rounds and 95 % intervals (the worker process is the unit)
-    "processes", "mean_lo_s", "mean_hi_s", "ratio", "ratio_lo", "ratio_hi", "ratio_rounds",
-    "floor_ratio", "floor_ratio_lo", "floor_ratio_hi", "rank", "tied_with", "suspect",
-    "p999_lo_s", "p999_hi_s", "reply_bytes",
+    *FORMAT_2_COLUMNS,
     # the codec zoo: codecs are ranked within their family; what a schema codec's timing covers
     "family", "timing",
     "detail",
 ]
-
-OK, SKIPPED, FAILED = "ok", "skipped", "failed"
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -160,7 +166,7 @@ def read_environment(directory: Path) -> dict[str, Any]:
 
 def format_version(environment: dict[str, Any], directory: Path) -> int:
     """The layout version of a results directory; a newer one than this serbench reads is an
-    error naming the directory (an old one is read: its missing columns stay empty)."""
+    error naming the directory (an older one is upgraded at load: `serbench.results.upgrade`)."""
     version = environment.get("format_version", 1)
     if not isinstance(version, int) or version < 1:
         raise ResultsError(f"{directory / ENVIRONMENT}: corrupt format_version {version!r}")

@@ -24,6 +24,7 @@ from typing import Any
 
 from serbench.codecs import codec_target
 from serbench.common.cell import Cell
+from serbench.common.processes import signals_held
 from serbench.common.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
 from serbench.results import environment
 from serbench.results import files as results
@@ -38,13 +39,8 @@ from serbench.runner import locks, progress
 from serbench.runner.command import WorkerBudget, loops_for, worker_command
 from serbench.runner.matrix import Matrix, expand
 from serbench.runner.plan import RoundBudget, round_order
-from serbench.runner.probe import Preparer
-from serbench.runner.processes import (
-    Interrupted,
-    raise_interrupted,
-    run_cell_program,
-    signals_held,
-)
+from serbench.runner.probe import Prober
+from serbench.runner.processes import Interrupted, raise_interrupted, run_cell_program
 from serbench.runner.rows import base_row, measured_columns
 from serbench.runner.schema_files import write_schemas
 from serbench.stats.percentiles import latency_percentiles
@@ -112,7 +108,7 @@ class _Run:
         self.link = link
         self.out = plan.outdir
         self.store = ResultsStore(plan.outdir)
-        self.preparer = Preparer()
+        self.prober = Prober()
         self.records: dict[tuple[str, str, str, str], CellRecord] = {}
         self.order: list[CellRecord] = []
         self.earlier: list[dict[str, Any]] = []
@@ -155,7 +151,7 @@ class _Run:
 
     def _prepare(self) -> None:
         for cell in expand(self.plan.matrix):
-            prep = self.preparer.get(cell.codec, cell.payload)
+            prep = self.prober.get(cell.codec, cell.payload)
             row = base_row(cell, prep)
             record = CellRecord(cell, row)
             if not prep.timed:
@@ -185,7 +181,7 @@ class _Run:
         try:
             self._resume_state()
             self._prepare()
-            write_schemas(self.out, self.preparer.pairs().values())
+            write_schemas(self.out, self.prober.pairs().values())
             timed = [r for r in self.order if r.row["status"] == OK]
             self.planned = self.plan.rounds.planned(0.0, [])
             if self.plan.resume:
@@ -253,7 +249,7 @@ class _Run:
         """One round in its shuffled order; returns (workers run, workers failed)."""
         workers = failed = 0
         for cell in round_order(cells, self.seed, number):
-            record = self.records[_cell_key(cell, self.preparer)]
+            record = self.records[_cell_key(cell, self.prober)]
             if number in record.rounds or record.row["status"] == FAILED:
                 continue
             workers += 1
@@ -263,7 +259,7 @@ class _Run:
 
     def _worker(self, record: CellRecord, number: int) -> bool:
         cell, row = record.cell, record.row
-        prep = self.preparer.get(cell.codec, cell.payload)
+        prep = self.prober.get(cell.codec, cell.payload)
         work = Path(tempfile.mkdtemp(prefix="serbench-cell-"))
         try:
             output, samples_dir = work / "bench.json", work / "samples"
@@ -273,7 +269,7 @@ class _Run:
                                                           self.link.spec if self.link else None),
                                  self.plan.matrix.pin, self.plan.matrix.gc, number, output,
                                  samples_dir,
-                                 self.preparer.cache_file(cell.payload, self.cache_dir),
+                                 self.prober.cache_file(cell.payload, self.cache_dir),
                                  codec_target(cell.codec),
                                  link_endpoints=self.link.worker_arg if self.link else None)
             started = self.plan.clock()
@@ -307,7 +303,7 @@ class _Run:
 
     # -- rows and files -------------------------------------------------------------------
     def _refresh(self, record: CellRecord, bench: Any, pooled: Any) -> None:
-        obj = self.preparer.payload(record.cell.payload).obj
+        obj = self.prober.payload(record.cell.payload).obj
         items = len(obj) if isinstance(obj, list) else 1
         record.row.update(measured_columns(record.cell, record.row, bench, pooled, items))
 
@@ -338,12 +334,12 @@ class _Run:
                 env["load_average_end"] = (list(os.getloadavg()) if hasattr(os, "getloadavg")
                                            else None)
                 env["codecs"] = {name: _codec_info(p.codec) for (name, _), p
-                                 in self.preparer.pairs().items() if p.codec is not None}
+                                 in self.prober.pairs().items() if p.codec is not None}
             guarded(self.out, lambda: results.write_environment(self.out, env))
 
 
-def _cell_key(cell: Cell, preparer: Preparer) -> tuple[str, str, str, str]:
-    return (cell.codec, cell.scenario, cell.transport or "", preparer.payload(cell.payload).label)
+def _cell_key(cell: Cell, prober: Prober) -> tuple[str, str, str, str]:
+    return (cell.codec, cell.scenario, cell.transport or "", prober.payload(cell.payload).label)
 
 
 def _codec_info(codec: Any) -> dict[str, Any]:

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from serbench.codecs import check_names, codec_entries
+from serbench.common import units
 from serbench.common.cell import Cell
 from serbench.common.errors import UserError, unknown_name
+from serbench.common.units import parse_size
 from serbench.common.vocabulary import (
     GC_POLICIES,
     PIN_MODES,
@@ -26,7 +28,7 @@ from serbench.common.vocabulary import (
     SOCKET_SCENARIOS,
     TRANSPORTS,
 )
-from serbench.payloads import get_payload, parse_size, payload_entries
+from serbench.payloads import get_payload, payload_entries
 from serbench.transport.link.spec import parse_link
 
 LIST_KEYS = ("codecs", "payloads", "transports", "scenarios")
@@ -52,22 +54,10 @@ class Budget:
     min_samples: int = 0
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$")
-
-
 def parse_duration(text: str | float) -> float:
-    """Seconds from `300`, `"300s"`, `"5m"` or `"1.5h"` (the budget's `time`, `--time`)."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        seconds = float(text)
-    else:
-        match = _DURATION.match(str(text))
-        if not match:
-            raise UserError(f"not a duration: {text!r} (try 300, 300s, 5m or 1.5h)")
-        unit = {"s": 1, None: 1, "m": 60, "min": 60, "h": 3600}[match.group(2)]
-        seconds = float(match.group(1)) * unit
-    if seconds <= 0:
-        raise UserError(f"a duration must be positive, not {text!r}")
-    return seconds
+    """Seconds from `300`, `"300s"`, `"5m"` or `"1.5h"` (the budget's `time`, `--time`):
+    the grammar of `serbench.common.units.parse_duration`, positive."""
+    return units.parse_duration(text, positive=True)
 
 
 @dataclass(frozen=True)
@@ -202,7 +192,7 @@ def _check_payload_spec(spec: str) -> None:
     except UserError as exc:
         raise _with_suggestion(exc, name, list(payload_entries())) from exc
     if sep:
-        parse_size(size)
+        parse_size(size, "payload size")
 
 
 def _with_suggestion(exc: UserError, name: str, known: Any) -> UserError:

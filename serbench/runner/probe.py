@@ -41,7 +41,7 @@ class CodecOnPayload:
         return stream_batch(self.reference_bytes or self.fidelity.encoded_bytes or 1)
 
 
-class Preparer:
+class Prober:
     """Builds each payload once and each `CodecOnPayload` once, outside any timing."""
 
     def __init__(self) -> None:

@@ -14,18 +14,25 @@ import ctypes
 import ctypes.util
 import os
 import re
-import select
 import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from serbench.common.processes import HELD_SIGNALS, exit_status, stop, wait_exact
+
+__all__ = ["WORKER_ENVIRON", "Interrupted", "die_with_parent", "failure_reason",
+           "raise_interrupted", "run_cell_program",
+           "worker_environ"]
+
 #: pyperf's own list of variables a worker inherits (pyperf/_utils.py, create_environ): the
 #: same stripped environment for every codec, so no codec runs with a different one.
 WORKER_ENVIRON = ("PATH", "HOME", "PYTHONPATH", "PYTHON_CPU_COUNT", "PYTHON_GIL")
 _PR_SET_PDEATHSIG = 1
-_HELD = {signal.SIGINT, signal.SIGTERM}
+#: A worker stopped by the run: SIGTERM to its group at once (nothing reads its stdin), then
+#: SIGKILL after this long.
+_WORKER_TERM_S = 3.0
 
 
 class Interrupted(Exception):
@@ -83,38 +90,17 @@ def run_cell_program(cmd: list[str], log_path: Path, timeout_s: float) -> str | 
                 os.kill(os.getpid(), signum)  # its handler raises at the next bytecode
             code = wait_exact(proc, timeout_s)
         except subprocess.TimeoutExpired:
-            kill_group(proc)
+            _stop_worker(proc)
             return f"timed out after {timeout_s:g} s (its processes were killed)"
         except BaseException:
-            kill_group(proc)
+            _stop_worker(proc)
             raise
-        # A server that outlived its worker has no business running on.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        # A server that outlived its worker has no business running on: the worker is
+        # reaped, so this only SIGKILLs what is left of its group.
+        _stop_worker(proc)
     if code == 0:
         return None
     return failure_reason(code, log_path.read_text(errors="replace"))
-
-
-def wait_exact(proc: subprocess.Popen[bytes], timeout_s: float) -> int:
-    """Wait for the process to end, noticing at once (a pidfd, where Linux has one).
-
-    `Popen.wait(timeout)` polls with sleeps of up to 50 ms: per worker of a round that is
-    dead time, and rounds are what a run's precision is bought with.
-    """
-    if not hasattr(os, "pidfd_open"):
-        return proc.wait(timeout=timeout_s)
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except OSError:  # an old kernel, or the process is already reaped
-        return proc.wait(timeout=timeout_s)
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout_s)
-    finally:
-        os.close(fd)
-    if not ready:
-        raise subprocess.TimeoutExpired(proc.args, timeout_s)
-    return proc.wait()
 
 
 #: Exceptions of the transport, with what they mean for a cell.
@@ -133,8 +119,7 @@ def failure_reason(code: int, log_text: str) -> str:
     """One line saying why a worker failed: its own exception when there is one (not pyperf's
     "worker failed with exit code"), else the log's last lines."""
     if code < 0:
-        with contextlib.suppress(ValueError):
-            return f"killed by signal {signal.Signals(-code).name}"
+        return exit_status(code)
     lines = log_text.strip().splitlines()
     found: list[tuple[str, str, str]] = []
     for line in lines:
@@ -152,31 +137,10 @@ def failure_reason(code: int, log_text: str) -> str:
     return f"exit code {code}: " + " | ".join(kept[-3:])[-600:]
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a worker and everything it started: TERM, then KILL, with signals held."""
-    with signals_held():
-        for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait_s)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # stragglers whose parent already exited
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread (the kernel keeps them pending) for a step that
-    must not be cut short; they are delivered when the block ends. Start no process inside:
-    a child would inherit the mask."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a worker and everything it started (its session's process group): TERM, then
+    KILL, with signals held; always reaped."""
+    stop(proc, group=True, grace_s=0.0, term_s=_WORKER_TERM_S)
 
 
 @contextlib.contextmanager
@@ -191,7 +155,7 @@ def _signals_deferred() -> Iterator[list[int]]:
     def record(signum: int, frame: object) -> None:
         pending.append(signum)
 
-    previous = {sig: signal.signal(sig, record) for sig in _HELD}
+    previous = {sig: signal.signal(sig, record) for sig in HELD_SIGNALS}
     try:
         yield pending
     finally:

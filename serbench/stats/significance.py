@@ -4,13 +4,15 @@
   to the reference codec (summary.csv `ratio_lo`/`ratio_hi`: per-round paired ratios, the worker
   process as the unit). A ratio is significant when its interval excludes 1. Nothing is
   recomputed here: the report shows what the run measured.
-- Results format 1, and two cells of different runs (`serbench compare`): no interval exists,
-  so significance is the test `pyperf compare_to` applies, reimplemented with scipy's t
+- A run without intervals (one upgraded from results format 1: `has_intervals` False), and two
+  cells of different runs: no interval exists, so significance, and whether the fastest codec
+  is separated from the runner-up, is the test `pyperf compare_to` applies, reimplemented with
+  scipy's t
   distribution (pyperf's own function is private): a two-tailed two-sample t-test at 95 % on the
   pyperf values, Student's (pooled variance) for equal counts, Welch's otherwise. It treats every
   value as independent although the values of one worker process are not, so it overstates
   significance; the report says so wherever it uses it. Fewer than two values on a side gives
-  "unknown", never "significant".
+  "unknown", never "significant". This module is the one place that chooses between the two.
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ def significance_label(significant: bool | None) -> str:
 def reference_ratio(cell: MeasuredCell, base: MeasuredCell, has_intervals: bool) -> Ratio | None:
     """`cell` relative to `base`, the reference codec's cell of the same comparison group.
 
-    With intervals (format 2) the run's paired ratio and interval are used as they are; without
-    (format 1) the ratio of means with the t-test on values. None when either is not measured.
+    With intervals the run's paired ratio and interval are used as they are; without (a run
+    upgraded from format 1) the ratio of means with the t-test on values. None when either is
+    not measured.
     """
     if cell.mean_s is None or base.mean_s is None or base.mean_s <= 0:
         return None
@@ -89,6 +92,15 @@ def reference_ratio(cell: MeasuredCell, base: MeasuredCell, has_intervals: bool)
         return Ratio(cell.mean_s / base.mean_s, significant=None, basis=BY_INTERVAL)
     significant = paired.excludes(1.0) if paired.known else None
     return Ratio(paired.estimate, paired.low, paired.high, significant, BY_INTERVAL)
+
+
+def separated(fastest: MeasuredCell, runner_up: MeasuredCell, has_intervals: bool) -> bool | None:
+    """Whether a run whose rows hold no rank separates its fastest cell from the runner-up:
+    without intervals (a run upgraded from format 1), by the t-test on their values; with
+    intervals, the run ranks its cells itself, so missing ranks make no claim (None)."""
+    if has_intervals:
+        return None
+    return is_significant(fastest.values, runner_up.values)[0]
 
 
 def unpaired_ratio(base: MeasuredCell, other: MeasuredCell) -> Ratio | None:

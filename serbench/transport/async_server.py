@@ -27,12 +27,13 @@ from collections.abc import Callable
 from typing import Any
 
 from serbench.codecs import Codec
-from serbench.codecs.base import parts
+from serbench.codecs.base import buffers
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.transport import placement
 from serbench.transport.auth import check_secret, server_handshake
 from serbench.transport.errors import TransportError
 from serbench.transport.framing import HEADER, set_timeouts
+from serbench.transport.listeners import ready_line
 from serbench.transport.protocol import (
     DEFAULT_TIMEOUT_S,
     MODE_LOAD,
@@ -41,11 +42,10 @@ from serbench.transport.protocol import (
     REQUEST_ID,
     stats_reply,
 )
+from serbench.transport.serve_loop import DEFAULT_MAX_CONNECTIONS
 from serbench.transport.server import (
-    DEFAULT_MAX_CONNECTIONS,
     add_payload_arguments,
     configure_logging,
-    ready_line,
     serve_from_command_line,
 )
 
@@ -142,10 +142,10 @@ class FrameProtocol(asyncio.BufferedProtocol):
             if type(out) is bytes:
                 transport.write(_pack_header(_ID + len(out)) + bytes(body[:_ID]) + out)
             else:
-                reply = b"".join([body[:_ID], *parts(out)])
+                reply = b"".join([body[:_ID], *buffers(out)])
                 transport.write(_pack_header(len(reply)) + reply)
         elif mode == MODE_ROUNDTRIP:
-            reply = b"".join(parts(self.codec.encode(self.codec.decode(body))))
+            reply = b"".join(buffers(self.codec.encode(self.codec.decode(body))))
             transport.write(_pack_header(len(reply)) + reply)
         elif mode is None:
             self._start_mode(bytes(body))

@@ -20,21 +20,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from serbench.codecs import get_codec
+from serbench.common.processes import Child, NotReady, file_tail, stop_all, wait_ready
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME, TRANSPORTS
-from serbench.transport import placement, server
+from serbench.transport import listeners, placement, serve_loop, server
 from serbench.transport.auth import new_secret
 from serbench.transport.connection import Connection
 from serbench.transport.errors import TransportError
@@ -124,12 +122,12 @@ class ServerProcess:
         if self.transport == "tcp" and self.link is not None:
             listener, address = self.link.listen_tcp(), self.link.connect
         elif self.transport == "tcp":
-            listener = server.listen_tcp()
+            listener = listeners.listen_tcp()
             host, port = listener.getsockname()[:2]
             address = (host, port)
         else:
             address = self._socket_path()
-            listener = server.listen_unix(address)
+            listener = listeners.listen_unix(address)
         log_fd = os.open(self._tmpdir / "server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
                          0o600)
         stdin_r, stdin_w = os.pipe()
@@ -142,7 +140,7 @@ class ServerProcess:
                 placement.pin_self(self.cpu)
                 # Bound in the child: the client's payload pages stay unshared.
                 codec = server.bind_to_payload(codec, self.payload, self.payload_cache)
-                config = server.ServerConfig(codec, self.secret, self.max_frame, self.timeout_s)
+                config = serve_loop.ServerConfig(codec, self.secret, self.max_frame, self.timeout_s)
                 server.run(listener, config, watch_stdin=True, gc_policy=self.gc_policy)
                 code = 0
             except BaseException:
@@ -170,39 +168,24 @@ class ServerProcess:
         return str(self._short_dir / "s")
 
     def _wait_ready(self) -> tuple[str, int] | str:
-        assert self._proc is not None and self._proc.stdout is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self._proc.stdout], [], [], max(0.0, left))
-            if not ready:
-                self.stop()
-                raise ServerFailed(f"the {self.codec} server did not start within "
-                                   f"{STARTUP_TIMEOUT_S:g} s")
-            chunk = os.read(self._proc.stdout.fileno(), 4096)
-            if not chunk:
-                tail = self.log_tail()
-                self.stop()
-                raise ServerFailed(f"the {self.codec} server exited before it was ready: {tail}")
-            line += chunk
-        words = line.decode().split()
-        if words[:2] == [READY, "tcp"]:
-            return words[2], int(words[3])
-        if words[:2] == [READY, "uds"]:
-            return words[2]
-        self.stop()
-        raise ServerFailed(f"unexpected line from the server: {line!r}")
+        assert self._proc is not None and self._tmpdir is not None
+        try:
+            words = wait_ready(self._proc, f"the {self.codec} server", STARTUP_TIMEOUT_S,
+                               word=READY, log=self._tmpdir / "server.log")
+        except NotReady as exc:
+            raise ServerFailed(str(exc)) from exc
+        if words[:1] == ["tcp"] and len(words) == 3 and words[2].isdigit():
+            return words[1], int(words[2])
+        if words[:1] == ["uds"] and len(words) >= 2:
+            return " ".join(words[1:])
+        raise ServerFailed(f"unexpected line from the {self.codec} server: "
+                           f"{' '.join([READY, *words])!r}")
 
     def log_tail(self, lines: int = 3) -> str:
         """The last lines the server logged, for error messages."""
         if self._tmpdir is None:
             return ""
-        try:
-            text = (self._tmpdir / "server.log").read_text(errors="replace")
-        except OSError:
-            return ""
-        return " | ".join(text.strip().splitlines()[-lines:])
+        return file_tail(self._tmpdir / "server.log", lines)
 
     @property
     def pid(self) -> int | None:
@@ -219,25 +202,16 @@ class ServerProcess:
                                self.timeout_s if timeout_s is None else timeout_s)
 
     def stop(self) -> None:
-        """Close the child's stdin, give it a moment, then terminate or kill it; clean up."""
+        """Close the child's stdin, give it a moment, then terminate or kill it (always
+        reaped: `serbench.common.processes.stop_all`); clean up."""
         forked, self._forked = self._forked, None
-        if forked is not None:
-            _stop_forked(*forked)
         proc, self._proc = self._proc, None
+        children: list[Child] = []
+        if forked is not None:
+            children.append(forked[0])
         if proc is not None:
-            for stream in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    if stream is not None:
-                        stream.close()
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            children.append(proc)
+        stop_all(children, close_fds=[forked[1]] if forked is not None else [])
         for directory in (self._tmpdir, self._short_dir):
             if directory is not None:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -269,22 +243,3 @@ def _become_server_child(listener_fd: int, stdin_fd: int, log_fd: int) -> None:
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 (lives as long as the process)
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-
-
-def _stop_forked(pid: int, stdin_w: int) -> None:
-    """Close the child's stdin (it stops serving), then wait, TERM, KILL: always reaped."""
-    with contextlib.suppress(OSError):
-        os.close(stdin_w)
-    for sig, wait_s in ((None, 2.0), (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
-        if sig is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if done:
-                return
-            time.sleep(0.005)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from serbench.codecs.schemas.common import Binding, Parts
+from serbench.codecs.schemas.binding import Binding, Parts
 from serbench.payloads.shapes.shape import Shape
 
 __all__ = ["LANGUAGES", "Binding", "Language", "Parts", "parts", "schema_text"]

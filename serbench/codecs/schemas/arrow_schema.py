@@ -22,26 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from serbench.codecs.schemas.common import (
-    Binding,
-    Parts,
-    Populate,
-    Rebuild,
-    apply,
-    never_as_str,
-    root_record,
-)
-from serbench.payloads.shapes.shape import (
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    describe,
-)
+from serbench.codecs.schemas.binding import Binding, Parts
+from serbench.codecs.schemas.conventions import never_as_str, root_record
+from serbench.codecs.schemas.converters import Populate, Rebuild, apply
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
 
 __all__ = ["bind", "generate", "parts", "text"]
 
@@ -61,8 +46,9 @@ def _arrow_type(shape: Shape, where: str) -> Any:
     if isinstance(shape, MapOf):
         return pa.map_(_arrow_type(shape.key, where), _arrow_type(shape.value, f"{where}{{}}"))
     if isinstance(shape, UnionOf):
-        raise ShapeUnsupported(f"Arrow: union fields are not mapped ({describe(shape)} at "
-                               f"{where}): pyarrow builds no union array from Python values")
+        raise shapes.ShapeUnsupported(f"Arrow: union fields are not mapped "
+                                      f"({shapes.describe(shape)} at {where}): pyarrow builds "
+                                      "no union array from Python values")
     return pa.struct(_fields(shape))
 
 

@@ -17,29 +17,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from serbench.codecs.schemas.common import (
-    Binding,
-    Conv,
-    Parts,
-    Populate,
-    Rebuild,
-    identity,
-    never_as_str,
-    root_fields,
-    root_record,
-    root_value,
-)
-from serbench.payloads.shapes.shape import (
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    describe,
-)
+from serbench.codecs.schemas.binding import Binding, Parts, identity, root_fields, root_value
+from serbench.codecs.schemas.conventions import never_as_str, root_record
+from serbench.codecs.schemas.converters import Conv, Populate, Rebuild
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
 
 __all__ = ["bind", "generate", "parts", "text"]
 
@@ -64,13 +46,14 @@ class _Generator:
             return {"type": "array", "items": self.type(shape.item, f"{where}[]")}
         if isinstance(shape, MapOf):
             if shape.key.kind != "str":
-                raise ShapeUnsupported(f"Avro map keys are strings: {describe(shape)} at {where}")
+                raise shapes.ShapeUnsupported(f"Avro map keys are strings: "
+                                              f"{shapes.describe(shape)} at {where}")
             return {"type": "map", "values": self.type(shape.value, f"{where}{{}}")}
         if isinstance(shape, UnionOf):
             options = [self.type(o, where) for o in shape.options]
             if any(isinstance(o, list) for o in options):
-                raise ShapeUnsupported(f"Avro: a union cannot hold a union or null option "
-                                       f"({describe(shape)}) at {where}")
+                raise shapes.ShapeUnsupported(f"Avro: a union cannot hold a union or null "
+                                              f"option ({shapes.describe(shape)}) at {where}")
             return options
         return self.record(shape)
 
@@ -111,7 +94,8 @@ class AvroPopulate(Populate):
     def union(self, shape: UnionOf) -> Conv:
         for option in shape.options:
             if self.build(option) is not None:
-                raise ShapeUnsupported(f"Avro: a union of {describe(shape)} is not mapped")
+                raise shapes.ShapeUnsupported(f"Avro: a union of {shapes.describe(shape)} is "
+                                              "not mapped")
         return None
 
 

@@ -17,33 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from serbench.codecs.schemas.common import (
-    Binding,
-    Conv,
-    Names,
-    Parts,
-    Populate,
-    Rebuild,
-    apply,
-    never_as_str,
-    populate_root,
-    root_fields,
-    root_record,
-    root_value,
-    union_index,
-)
-from serbench.payloads.shapes.shape import (
-    Field,
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    records_in,
-)
+from serbench.codecs.schemas.binding import Binding, Parts, populate_root, root_fields, root_value
+from serbench.codecs.schemas.conventions import never_as_str, root_record, union_index
+from serbench.codecs.schemas.converters import Conv, Populate, Rebuild, apply
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
+from serbench.payloads.shapes.names import Names
 
 __all__ = ["ProtoSchema", "bind", "generate", "parts", "text"]
 
@@ -59,8 +38,8 @@ def _json_name(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-def _union_field(kind: str) -> str:
-    return f"v_{kind}"
+def _union_field(option: Scalar) -> str:
+    return f"v_{option.kind}"
 
 
 @dataclass
@@ -81,8 +60,8 @@ class ProtoSchema:
         try:
             pool.Add(self.file)
         except Exception as exc:  # e.g. two field names with the same JSON name
-            raise ShapeUnsupported(f"protobuf: the descriptor pool refuses the schema: "
-                                   f"{exc}") from exc
+            raise shapes.ShapeUnsupported(f"protobuf: the descriptor pool refuses the schema: "
+                                          f"{exc}") from exc
         return {m.name: message_factory.GetMessageClass(
             pool.FindMessageTypeByName(f"{PACKAGE}.{m.name}")) for m in self.file.message_type}
 
@@ -93,7 +72,7 @@ class _Generator:
 
         self.pb = descriptor_pb2
         self.root, self.wrapped = root_record(shape)
-        self.records = records_in(self.root)
+        self.records = shapes.records_in(self.root)
         self.names = Names(lambda n: n, (r.name for r in self.records))
         self.file = descriptor_pb2.FileDescriptorProto(
             name="serbench_payload.proto", package=PACKAGE, syntax="proto3")
@@ -122,7 +101,7 @@ class _Generator:
                      for line, f in zip(lines, record.fields, strict=True)]
         self.blocks.append(f"message {record.name} {{\n" + "".join(lines) + "}")
 
-    def field(self, msg: Any, record: Record, f: Field, number: int) -> str:
+    def field(self, msg: Any, record: Record, f: shapes.Field, number: int) -> str:
         where = f"{record.name}.{f.name}"
         shape = f.shape
         optional = not f.required
@@ -164,7 +143,7 @@ class _Generator:
         if shape not in self.boxes:
             name = self.names.get("Box")
             self.boxes[shape] = name
-            self.message(Record(name, (Field("value", shape),)))
+            self.message(Record(name, (shapes.Field("value", shape),)))
         return self.boxes[shape]
 
     def map_field(self, msg: Any, name: str, shape: MapOf, number: int, where: str) -> str:
@@ -193,7 +172,7 @@ class _Generator:
         for number, option in enumerate(shape.options, 1):
             assert isinstance(option, Scalar)
             enum, decl = _SCALARS[never_as_str(option)]
-            fname = _union_field(option.kind)
+            fname = _union_field(option)
             msg.field.add(name=fname, number=number, label=fdp.LABEL_OPTIONAL,
                           type=getattr(fdp, enum), oneof_index=0)
             lines.append(f"    {decl} {fname} = {number};\n")
@@ -244,15 +223,7 @@ class ProtoPopulate(Populate):
         return lambda m: {k: value(x) for k, x in m.items()}
 
     def union(self, shape: UnionOf) -> Conv:
-        index = union_index(shape, self.language)
-        options = [(_union_field(o.kind), self.build(o)) for o in shape.options
-                   if isinstance(o, Scalar)]
-
-        def wrap(value: Any) -> dict[str, Any]:
-            key, conv = options[index(value)]
-            return {key: value if conv is None else conv(value)}
-
-        return wrap
+        return self.one_of(shape, _union_field)
 
 
 class ProtoRebuild(Rebuild):
@@ -289,7 +260,7 @@ class ProtoRebuild(Rebuild):
         value = self.unboxed(shape.value)
         return lambda m: {k: value(x) for k, x in m.items()}
 
-    def field_expr(self, record: Record, field: Field) -> str:
+    def field_expr(self, record: Record, field: shapes.Field) -> str:
         name = field.name
         if isinstance(field.shape, ListOf | MapOf):
             return f"o.{name}" if field.required else f"(o.{name} or MISSING)"
@@ -299,8 +270,7 @@ class ProtoRebuild(Rebuild):
         return f"(o.{name} if o.HasField({name!r}) else {absent})"
 
     def union(self, shape: UnionOf) -> Conv:
-        convs = {_union_field(o.kind): self.build(o) for o in shape.options
-                 if isinstance(o, Scalar)}
+        convs = {_union_field(o): self.build(o) for o in shape.options if isinstance(o, Scalar)}
 
         def unwrap(message: Any) -> Any:
             which = message.WhichOneof("value")

@@ -19,33 +19,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from serbench.codecs.schemas.common import (
-    Binding,
-    Conv,
-    Names,
-    Parts,
-    Populate,
-    Rebuild,
-    never_as_str,
-    populate_root,
-    root_fields,
-    root_record,
-    root_value,
-    union_index,
-)
-from serbench.payloads.shapes.shape import (
-    Field,
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    describe,
-    records_in,
-)
+from serbench.codecs.schemas.binding import Binding, Parts, populate_root, root_fields, root_value
+from serbench.codecs.schemas.conventions import IdlDeclarations, never_as_str, union_index
+from serbench.codecs.schemas.converters import Conv, Populate, Rebuild
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
+from serbench.payloads.shapes.names import Names
 
 __all__ = ["ThriftSchema", "bind", "generate", "parts", "text"]
 
@@ -75,19 +54,13 @@ def _mangle(name: str) -> str:
     return name
 
 
-class ThriftSchema:
+class ThriftSchema(IdlDeclarations):
     """The generated IDL and the Thrift name of every record field and union option."""
 
+    language = "Thrift"
+
     def __init__(self, shape: Shape) -> None:
-        self.root, self.wrapped = root_record(shape)
-        self.records = records_in(self.root)
-        self.types = Names(_mangle)
-        self.record_names = {r.name: self.types.get(r.name) for r in self.records}
-        self.field_names: dict[tuple[str, str], str] = {}
-        self.unions: dict[UnionOf, str] = {}
-        self.blocks: list[str] = []
-        for record in self.records:
-            self.struct(record)
+        super().__init__(shape, _mangle)
         self.text = "\n\n".join(self.blocks) + "\n"
 
     def struct(self, record: Record) -> None:
@@ -109,8 +82,8 @@ class ThriftSchema:
         if isinstance(shape, Scalar):
             return _SCALARS[never_as_str(shape)]
         if isinstance(shape, OptionalOf):
-            raise ShapeUnsupported(f"Thrift: a container cannot hold null ({describe(shape)} "
-                                   f"at {where})")
+            raise shapes.ShapeUnsupported(f"Thrift: a container cannot hold null "
+                                          f"({shapes.describe(shape)} at {where})")
         if isinstance(shape, ListOf):
             kind = "set" if shape.python in ("set", "frozenset") else "list"
             return f"{kind}<{self.type(shape.item, f'{where}[]')}>"
@@ -120,15 +93,10 @@ class ThriftSchema:
             return self.union(shape, where)
         return self.record_names[shape.name]
 
-    def union(self, shape: UnionOf, where: str) -> str:
-        if shape not in self.unions:
-            union_index(shape, "Thrift")  # refuses non-scalar options
-            name = self.types.get("Union")
-            self.unions[shape] = name
-            lines = [f"  {n}: {self.type(o, where)} v_{o.kind},\n"
-                     for n, o in enumerate(shape.options, 1) if isinstance(o, Scalar)]
-            self.blocks.append(f"union {name} {{\n" + "".join(lines) + "}")
-        return self.unions[shape]
+    def union_block(self, name: str, shape: UnionOf, where: str) -> str:
+        lines = [f"  {n}: {self.type(o, where)} v_{o.kind},\n"
+                 for n, o in enumerate(shape.options, 1) if isinstance(o, Scalar)]
+        return f"union {name} {{\n" + "".join(lines) + "}"
 
     def load(self) -> Any:
         """The loaded thriftpy2 module (named after a hash of the IDL; names end in _thrift)."""
@@ -156,7 +124,7 @@ class ThriftPopulate(Populate):
         self.schema = schema
         self.module = module
 
-    def field_key(self, record: Record, field: Field) -> str:
+    def field_key(self, record: Record, field: shapes.Field) -> str:
         return self.schema.field_names[record.name, field.name]
 
     def record_class(self, record: Record) -> Callable[..., Any] | None:
@@ -185,7 +153,7 @@ class ThriftRebuild(Rebuild):
     def __init__(self, schema: ThriftSchema) -> None:
         self.schema = schema
 
-    def field_expr(self, record: Record, field: Field) -> str:
+    def field_expr(self, record: Record, field: shapes.Field) -> str:
         name = self.schema.field_names.get((record.name, field.name), field.name)
         return f"o.{name}" if field.required else f"(MISSING if o.{name} is None else o.{name})"
 

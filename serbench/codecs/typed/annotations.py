@@ -7,18 +7,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Union
 
-from serbench.payloads.shapes import (
-    NEVER,
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    records_in,
-)
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
 
 __all__ = ["SCALAR_TYPES", "annotation_for", "check_modelable"]
 
@@ -37,7 +27,7 @@ def annotation_for(shape: Shape, classes: Mapping[str, type]) -> Any:
         return SCALAR_TYPES[shape.kind]
     if isinstance(shape, OptionalOf):
         inner = annotation_for(shape.inner, classes)
-        return inner if shape.inner == NEVER else Union[inner, None]  # noqa: UP007
+        return inner if shape.inner == shapes.NEVER else Union[inner, None]  # noqa: UP007
     if isinstance(shape, ListOf):
         item = annotation_for(shape.item, classes)
         if shape.python == "tuple":
@@ -60,7 +50,7 @@ def check_modelable(shape: Shape) -> None:
     def walk(s: Shape, where: str) -> None:
         if isinstance(s, ListOf):
             if s.python == "ndarray":
-                raise ShapeUnsupported(
+                raise shapes.ShapeUnsupported(
                     f"at {where}: a numpy array; the typed libraries have no ndarray type (a "
                     "list[float] model would time a different object than the payload)")
             walk(s.item, f"{where}[]")
@@ -76,6 +66,6 @@ def check_modelable(shape: Shape) -> None:
                 walk(f.shape, f"{s.name}.{f.name}")
 
     walk(shape, "top level")
-    for record in records_in(shape):
+    for record in shapes.records_in(shape):
         if not record.fields:
-            raise ShapeUnsupported(f"record {record.name} has no fields")
+            raise shapes.ShapeUnsupported(f"record {record.name} has no fields")

@@ -9,15 +9,9 @@ from typing import Any
 import orjson
 
 from serbench.codecs.base import require
+from serbench.codecs.typed import makers
 from serbench.codecs.typed.baseline import dataclass_decoder
 from serbench.codecs.typed.binding import Bound
-from serbench.codecs.typed.makers import (
-    attrs_models,
-    dataclass_models,
-    msgspec_models,
-    plain_models,
-    pydantic_models,
-)
 from serbench.payloads.shapes import Shape
 
 __all__ = [
@@ -52,32 +46,31 @@ def type_name(annotation: Any) -> str:
 
 def bind_msgspec_json(shape: Shape) -> Bound:
     """msgspec.json Encoder / Decoder(type=...) over generated Structs."""
-    msgspec = require("msgspec")
-    models = msgspec_models(shape)
-    encoder = msgspec.json.Encoder()
-    decoder = msgspec.json.Decoder(models.top)
-    return Bound(models, encoder.encode, decoder.decode,
-                 "encoder.encode(models) [msgspec.json.Encoder(), built once] / "
-                 f"decoder.decode(view) [msgspec.json.Decoder({type_name(models.top)}), "
-                 "built once; Structs from msgspec.defstruct]")
+    return _bind_msgspec(shape, "json")
 
 
 def bind_msgspec_msgpack(shape: Shape) -> Bound:
     """msgspec.msgpack Encoder / Decoder(type=...) over generated Structs."""
-    msgspec = require("msgspec")
-    models = msgspec_models(shape)
-    encoder = msgspec.msgpack.Encoder()
-    decoder = msgspec.msgpack.Decoder(models.top)
+    return _bind_msgspec(shape, "msgpack")
+
+
+def _bind_msgspec(shape: Shape, protocol: str) -> Bound:
+    """msgspec.<protocol> (json or msgpack) Encoder / Decoder(type=...) over generated
+    Structs: the two protocols' typed calls are the same."""
+    module = getattr(require("msgspec"), protocol)
+    models = makers.msgspec_models(shape)
+    encoder = module.Encoder()
+    decoder = module.Decoder(models.top)
     return Bound(models, encoder.encode, decoder.decode,
-                 "encoder.encode(models) [msgspec.msgpack.Encoder(), built once] / "
-                 f"decoder.decode(view) [msgspec.msgpack.Decoder({type_name(models.top)}), "
+                 f"encoder.encode(models) [msgspec.{protocol}.Encoder(), built once] / "
+                 f"decoder.decode(view) [msgspec.{protocol}.Decoder({type_name(models.top)}), "
                  "built once; Structs from msgspec.defstruct]")
 
 
 def bind_pydantic(shape: Shape) -> Bound:
     """pydantic v2: one TypeAdapter of the top-level type for both directions."""
     pydantic = require("pydantic")
-    models = pydantic_models(shape)
+    models = makers.pydantic_models(shape)
     adapter = pydantic.TypeAdapter(models.top)
     validate_json = adapter.validate_json
 
@@ -97,7 +90,7 @@ def bind_cattrs(shape: Shape) -> Bound:
     require("cattrs")
     from cattrs.preconf.orjson import make_converter
 
-    models = attrs_models(shape)
+    models = makers.attrs_models(shape)
     converter = make_converter()
     loads, top = converter.loads, models.top
 
@@ -118,7 +111,7 @@ def bind_mashumaro(shape: Shape) -> Bound:
     require("mashumaro")
     from mashumaro.codecs.orjson import ORJSONDecoder, ORJSONEncoder
 
-    models = dataclass_models(shape)
+    models = makers.dataclass_models(shape)
     encoder: Any = ORJSONEncoder(models.top)
     decoder: Any = ORJSONDecoder(models.top)
     name = type_name(models.top)
@@ -131,7 +124,7 @@ def bind_mashumaro(shape: Shape) -> Bound:
 def bind_orjson_dataclass(shape: Shape) -> Bound:
     """Baseline: orjson.dumps of dataclasses, orjson.loads then plain construction."""
     orjson = require("orjson")
-    models = dataclass_models(shape)
+    models = makers.dataclass_models(shape)
     return Bound(models, orjson.dumps, dataclass_decoder(shape, models.classes, orjson.loads),
                  "orjson.dumps(models) / def: orjson.loads(view) then Record(**d) per record "
                  "dict, no conversion or checks (e.g. [Row(**d) for d in orjson.loads(view)]; "
@@ -142,5 +135,5 @@ def bind_orjson_dataclass(shape: Shape) -> Bound:
 def bind_orjson_dict(shape: Shape) -> Bound:
     """Baseline: the orjson codec itself (dicts and lists, no model at all)."""
     orjson = require("orjson")
-    return Bound(plain_models(shape), orjson.dumps, orjson.loads,
+    return Bound(makers.plain_models(shape), orjson.dumps, orjson.loads,
                  "orjson.dumps(obj) / orjson.loads(view) (no model: dicts and lists)")

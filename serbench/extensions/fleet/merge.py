@@ -24,19 +24,14 @@ from typing import Any
 from serbench.common.errors import UserError
 from serbench.extensions.fleet.machine import machine_name
 from serbench.results import files as results
+from serbench.results.read import RawResults, read_raw
 
 FLEET = "fleet.json"
 FLEET_FORMAT = 1
 
 
-@dataclass
-class Source:
-    """One results directory to merge."""
-
-    directory: Path
-    environment: dict[str, Any]
-    rows: list[dict[str, str]]
-    version: int
+#: One results directory to merge, as written: merge copies rows, it never upgrades them.
+Source = RawResults
 
 
 @dataclass
@@ -54,9 +49,7 @@ def read_source(directory: Path) -> Source:
     if (directory / FLEET).exists():
         raise UserError(f"{directory} is a merged fleet directory; merge its machine "
                         "subdirectories instead")
-    env = results.read_environment(directory)
-    version = results.format_version(env, directory)
-    return Source(directory, env, results.read_summary(directory), version)
+    return read_raw(directory)
 
 
 def plan_merge(directories: Sequence[Path], name: str | None = None) -> list[Machine]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import select
 import socket
 import struct
 import subprocess
@@ -26,10 +25,12 @@ import pyperf
 
 from serbench.cells.cell import keep_samples, stream_batch
 from serbench.cells.program import run_program
+from serbench.common.processes import stop, wait_ready
 from serbench.transport import placement
 
 HEADER = struct.Struct("<I")
 RECEIVE_BUFFER = 2 * 2**20
+_START_TIMEOUT_S = 30.0
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -57,31 +58,19 @@ def _start_server(args: argparse.Namespace, cpu: int | None, cleanup: contextlib
         [sys.executable, "-m", "serbench.extensions.harness.raw_server", args.transport, mode,
          str(args.size), path, "-" if cpu is None else str(cpu)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
-    cleanup.callback(_stop, proc)
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 30)
-    words = proc.stdout.readline().decode().split() if ready else []
-    if words[:1] != ["READY"]:
-        raise RuntimeError("the raw server did not start")
+    cleanup.callback(stop, proc)
+    # Its stderr is this worker's, so a failure's traceback is in the same log, just above.
+    words = wait_ready(proc, f"the raw {args.transport} server", _START_TIMEOUT_S)
+    if not words:
+        raise RuntimeError("the raw server printed READY without its address")
     if args.transport == "tcp":
-        sock = socket.create_connection(("127.0.0.1", int(words[1])))
+        sock = socket.create_connection(("127.0.0.1", int(words[0])))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     else:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(words[1])
+        sock.connect(words[0])
     cleanup.callback(sock.close)
     return sock
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        if proc.stdin is not None:
-            proc.stdin.close()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _worker(runner: pyperf.Runner, args: argparse.Namespace,

@@ -279,15 +279,15 @@ def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
     if pair.scenario == "roundtrip":
         p50 = {side: latency_percentiles(_pooled(work, side, pair.name))["p50"]
                for side in (RAW, SERBENCH)}
-        row.update(raw_p50_s=p50[RAW], serbench_p50_s=p50[SERBENCH], measure="p50 serbench/raw")
+        row.update(raw_p50_s=p50[RAW], serbench_p50_s=p50[SERBENCH], figure="p50 serbench/raw")
         row["ratio"], row["meets_target"] = judge(pair.scenario, p50[RAW], p50[SERBENCH])
     elif pair.scenario == "stream":
         row.update(raw_mb_per_s=pair.encoded_bytes / means[RAW] / 1e6,
                    serbench_mb_per_s=pair.encoded_bytes / means[SERBENCH] / 1e6,
-                   measure="throughput serbench/raw")
+                   figure="throughput serbench/raw")
         row["ratio"], row["meets_target"] = judge(pair.scenario, means[RAW], means[SERBENCH])
     else:
-        row["measure"] = "mean serbench/pyperf timeit"
+        row["figure"] = "mean serbench/pyperf timeit"
         row["ratio"], row["meets_target"] = judge(pair.scenario, means[RAW], means[SERBENCH])
     row["target"] = TARGETS[pair.scenario][0]
     return row
@@ -299,5 +299,5 @@ def _memory_row(mem: dict[str, Any]) -> dict[str, Any]:
     return {"pair": f"memory/stream/{mem['transport']}/blob-{payload}", "scenario": "memory",
             "codec": mem.get("codec", ""), "bytes": payload, "client_peak_bytes": client,
             "server_peak_bytes": server,
-            "ratio": max(client, server) / payload, "measure": "peak RSS / payload (max side)",
+            "ratio": max(client, server) / payload, "figure": "peak RSS / payload (max side)",
             "target": "< 3", "meets_target": max(client, server) < 3 * payload}

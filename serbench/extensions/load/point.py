@@ -10,24 +10,28 @@ file behind: the interval logs move into the results only when the point succeed
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from serbench.common.processes import (
+    NotReady,
+    exit_status,
+    file_tail,
+    stop_all,
+    wait_all_ready,
+    wait_exact,
+)
 from serbench.extensions.load import histograms
-from serbench.extensions.load.generator import LoadConfig
+from serbench.extensions.load.config import LoadConfig
 from serbench.extensions.load.schedule import DEFAULT_SPIN_NS, is_late
 from serbench.extensions.load.servers import LoadServer
 from serbench.results.files import atomic_write
@@ -37,6 +41,8 @@ from serbench.transport.errors import TransportError
 #: How far in the future the common start is set once every process is connected.
 _START_DELAY_S = 0.05
 _CONNECT_TIMEOUT_S = 30.0
+#: How long a load process gets to end by itself once its stdin is closed.
+_STOP_GRACE_S = 1.0
 #: A point is saturated when fewer replies than intended requests arrive, by more than this.
 SATURATION_TOLERANCE = 0.01
 
@@ -45,11 +51,10 @@ class PointFailed(TransportError):
     """A point could not be measured; the message says why."""
 
 
-@dataclass
-class PointSpec:
-    """What one point asks for; `rate` 0 means closed loop (one request in flight each)."""
+@dataclass(kw_only=True)
+class LoadShape:
+    """How load is offered, whatever the rate: what a sweep hands each of its points."""
 
-    rate: float
     clients: int
     arrivals: str = "uniform"
     seed: int = 1
@@ -58,6 +63,17 @@ class PointSpec:
     drain_s: float = 5.0
     window: int = 256
     processes: int = 1
+
+    def load_shape(self) -> dict[str, Any]:
+        """These fields by name, to make a `PointSpec` from (a sweep's config is one too)."""
+        return {f.name: getattr(self, f.name) for f in fields(LoadShape)}
+
+
+@dataclass(kw_only=True)
+class PointSpec(LoadShape):
+    """What one point asks for; `rate` 0 means closed loop (one request in flight each)."""
+
+    rate: float
     cpus: list[int | None] = field(default_factory=lambda: [None])
     spin_ns: int = DEFAULT_SPIN_NS
     interval_s: float = 1.0
@@ -122,7 +138,9 @@ def run_point(server: LoadServer, body: bytes, spec: PointSpec,
         result.interval_logs = _keep_logs(result.interval_logs, logs_to)
         return result
     finally:
-        _stop_all(procs)
+        # Stdin closed (a process waiting for GO ends), then TERM, then KILL, each to the
+        # load process's own session: always reaped.
+        stop_all(procs, group=True, grace_s=_STOP_GRACE_S)
         # The interval logs were moved out by `_merge` on success; the rest goes.
         shutil.rmtree(work, ignore_errors=True)
 
@@ -156,63 +174,29 @@ def _start(config: LoadConfig, work: Path) -> subprocess.Popen[bytes]:
 
 
 def _why(proc: subprocess.Popen[bytes], index: int, work: Path) -> str:
-    text = (work / f"stderr-{index}.txt").read_text(errors="replace").strip()
-    last = text.splitlines()[-1] if text else f"exit code {proc.returncode}"
-    return f"load process {index}: {last}"
+    last = file_tail(work / f"stderr-{index}.txt", lines=1)
+    return f"load process {index}: {last or exit_status(proc.returncode)}"
 
 
 def _wait_connected(procs: list[subprocess.Popen[bytes]], work: Path) -> None:
-    deadline = time.monotonic() + _CONNECT_TIMEOUT_S
-    waiting = {proc.stdout.fileno(): i for i, proc in enumerate(procs) if proc.stdout}
-    lines = {fd: b"" for fd in waiting}
-    while waiting:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise PointFailed(f"{len(waiting)} load processes did not connect within "
-                              f"{_CONNECT_TIMEOUT_S:g} s")
-        ready, _, _ = select.select(list(waiting), [], [], left)
-        for fd in ready:
-            chunk = os.read(fd, 4096)
-            index = waiting[fd]
-            if not chunk:
-                procs[index].wait()
-                raise PointFailed(_why(procs[index], index, work))
-            lines[fd] += chunk
-            if b"CONNECTED\n" in lines[fd]:
-                del waiting[fd]
+    try:
+        wait_all_ready(procs, [f"load process {i}" for i in range(len(procs))],
+                       _CONNECT_TIMEOUT_S, word="CONNECTED",
+                       logs=[work / f"stderr-{i}.txt" for i in range(len(procs))])
+    except NotReady as exc:
+        raise PointFailed(str(exc)) from exc
 
 
 def _wait_done(procs: list[subprocess.Popen[bytes]], work: Path, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     for index, proc in enumerate(procs):
         try:
-            code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            code = wait_exact(proc, max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             raise PointFailed(f"load process {index} did not finish within {timeout_s:g} s"
                               ) from None
         if code != 0:
             raise PointFailed(_why(proc, index, work))
-
-
-def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Close stdin (a process waiting for GO ends), then TERM, then KILL: always reaped."""
-    for proc in procs:
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
-    for sig, wait_s in ((None, 1.0), (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
-        alive = [p for p in procs if p.poll() is None]
-        if not alive:
-            return
-        for proc in alive:
-            if sig is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, sig)
-        end = time.monotonic() + wait_s
-        for proc in alive:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(0.0, end - time.monotonic()))
 
 
 def _keep_logs(logs: list[Path], logs_to: Path | None) -> list[Path]:

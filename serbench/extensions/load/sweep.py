@@ -22,7 +22,13 @@ from typing import Any, Protocol
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.codecs.base import joined
 from serbench.common.vocabulary import FLOOR_CODEC
-from serbench.extensions.load.point import PointFailed, PointResult, PointSpec, run_point
+from serbench.extensions.load.point import (
+    LoadShape,
+    PointFailed,
+    PointResult,
+    PointSpec,
+    run_point,
+)
 from serbench.extensions.load.schedule import auto_spin_ns
 from serbench.extensions.load.servers import LoadServer
 from serbench.fidelity.roundtrip import check_bound
@@ -40,9 +46,10 @@ CODEC_BOUND, GENERATOR_BOUND, CEILING, UNKNOWN = "codec", "generator-bound", "ce
 GENERATOR_LATE = "generator-late"
 
 
-@dataclass
-class SweepConfig:
-    """Everything a sweep is asked for (recorded with the run)."""
+@dataclass(kw_only=True)
+class SweepConfig(LoadShape):
+    """Everything a sweep is asked for (recorded with the run); its `LoadShape` fields go to
+    every point (the closed-loop point's length is `closed_s`)."""
 
     codecs: list[str]
     payloads: list[str]
@@ -50,18 +57,13 @@ class SweepConfig:
     clients: int = 8
     fractions: list[float] = field(default_factory=lambda: list(DEFAULT_FRACTIONS))
     rates: list[float] | None = None
-    arrivals: str = "uniform"
     duration_s: float = 5.0
     warmup_s: float = 1.0
     closed_s: float = 2.0
-    drain_s: float = 5.0
-    window: int = 256
-    processes: int = 1
     pin: str = "split"
     gc: str = "on"
     transport: str = "tcp"
     p99_target_s: float = 1e-3
-    seed: int = 1
     spin_ns: int | None = None  # None: `auto_spin_ns` (busy-wait on a CPU of its own)
     ceiling: bool = True
     stall_ms: float | None = None
@@ -136,17 +138,16 @@ def _codec_points(config: SweepConfig, sink: Sink, base: dict[str, Any], made: A
     body = joined(bound.encode(bound.prepared(made.obj)))
     base = {**base, "fidelity": fidelity.status, "request_bytes": len(body)}
     rows: list[dict[str, Any]] = []
-    spec = PointSpec(rate=0.0, clients=config.clients, arrivals=config.arrivals,
-                     seed=config.seed, warmup_s=min(config.warmup_s, config.closed_s / 2),
-                     duration_s=config.closed_s, drain_s=config.drain_s, window=config.window,
-                     processes=config.processes, cpus=[client_cpu], spin_ns=spin_ns)
+    closed_shape = {**config.load_shape(), "duration_s": config.closed_s,
+                    "warmup_s": min(config.warmup_s, config.closed_s / 2)}
+    spec = PointSpec(**closed_shape, rate=0.0, cpus=[client_cpu], spin_ns=spin_ns)
     try:
         with LoadServer(base["codec"], config.transport, cpu=server_cpu,
                         gc_policy=config.gc, kind=base["server"],
                         payload=made.spec if bound is not codec else None,
                         max_connections=config.clients + 8) as server:
             base["server_pid"] = server.pid
-            closed = _measure(server, body, spec, sink, {**base, "point": "closed"}, rows,
+            closed = _run_point(server, body, spec, sink, {**base, "point": "closed"}, rows,
                               config.stall_ms)
             if closed is None:
                 return rows
@@ -159,7 +160,7 @@ def _codec_points(config: SweepConfig, sink: Sink, base: dict[str, Any], made: A
                     config.duration_s
                 spec.window = stall_window(config, rate)
                 progress(f"  {label}: {rate:,.0f} requests/s offered")
-                row = _measure(server, body, spec, sink,
+                row = _run_point(server, body, spec, sink,
                                {**base, "point": label, "fraction": fraction}, rows,
                                config.stall_ms)
                 if row is None and not server.alive():
@@ -177,7 +178,7 @@ def _codec_points(config: SweepConfig, sink: Sink, base: dict[str, Any], made: A
     return rows
 
 
-def _measure(server: LoadServer, body: bytes, spec: PointSpec, sink: Sink,
+def _run_point(server: LoadServer, body: bytes, spec: PointSpec, sink: Sink,
              row: dict[str, Any], rows: list[dict[str, Any]],
              stall_ms: float | None = None) -> dict[str, Any] | None:
     """One point into `rows` and the sink; None when it failed (its row says why)."""

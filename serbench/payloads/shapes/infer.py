@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from serbench.payloads.shapes.names import Names
 from serbench.payloads.shapes.shape import (
     INT64_MAX,
     INT64_MIN,
@@ -41,19 +42,18 @@ def infer_shape(obj: Any, root: str = "Root") -> Shape:
     return _Inference().shape(obj, root, root)
 
 
+def _record_name(path_name: str) -> str:
+    """A record name from its path: an identifier starting with a letter."""
+    base = re.sub(r"\W", "_", path_name) or "Record"
+    return base if base[0].isalpha() else f"R{base}"
+
+
 class _Inference:
     def __init__(self) -> None:
-        self.names: set[str] = set()
+        self.names = Names(_record_name)
 
     def record_name(self, path_name: str) -> str:
-        base = re.sub(r"\W", "_", path_name) or "Record"
-        base = base if base[0].isalpha() else f"R{base}"
-        name, n = base, 1
-        while name in self.names:
-            n += 1
-            name = f"{base}{n}"
-        self.names.add(name)
-        return name
+        return self.names.get(path_name)
 
     def shape(self, obj: Any, path: str, name: str) -> Shape:
         if obj is None:

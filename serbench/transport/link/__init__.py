@@ -10,7 +10,7 @@ else from a relay process in a middle namespace. See docs/link.md.
 - `topology`: build and always remove one link (`Link`, a context manager).
 - `relay`: the delay relay process (`python -m serbench.transport.link.relay`).
 - `endpoints`: what a worker needs to cross the link (namespaces and addresses).
-- `measure`: the link's own RTT and throughput (`python -m serbench.transport.link.measure`).
+- `measure`: the link's own RTT and throughput (`python -m serbench.transport.link.gauge`).
 - `session`: the link of one `serbench run`: build, measure, record, or skip with a reason.
 """
 

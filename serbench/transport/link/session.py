@@ -14,7 +14,7 @@ from typing import Any
 
 from serbench.common.vocabulary import SOCKET_SCENARIOS
 from serbench.transport.link import netns
-from serbench.transport.link.measure import measure_link
+from serbench.transport.link.gauge import gauge_link
 from serbench.transport.link.spec import LinkSpec, parse_link
 from serbench.transport.link.topology import Link, tbf_burst_bytes
 
@@ -90,7 +90,7 @@ def open_link(text: str | None, progress: Callable[[str], None]
         return
     with Link(spec) as link:
         assert link.endpoints is not None
-        figures = measure_link(link.endpoints, spec.delay_s)
+        figures = gauge_link(link.endpoints, spec.delay_s)
         overhead = figures.get("relay_overhead_s")
         extra = (f", relay's own hop {overhead * 1e3:.3f} ms" if overhead is not None else "")
         progress(f"serbench run: link {spec.text} built ({link.delay_by} delay); measured "

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from serbench.common.errors import UserError
+from serbench.common.units import parse_duration
 
 _RATE_UNITS = {"bit": 1, "kbit": 10**3, "mbit": 10**6, "gbit": 10**9}
-_DELAY_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$")
 #: Below this a tbf cannot shape sensibly (one full-size frame per second is ~12 kbit/s).
 MIN_RATE_BIT_S = 64_000
@@ -66,10 +66,13 @@ def _rate(text: str, word: str) -> int:
 
 
 def _delay(text: str, word: str) -> float:
-    match = _NUMBER_UNIT.match(word)
-    if not match or match.group(2) not in _DELAY_UNITS:
-        raise UserError(f"link {text!r}: bad delay {word!r} (units: us, ms, s); {_HELP}")
-    delay = float(match.group(1)) * _DELAY_UNITS[match.group(2)]
+    """The delay in the shared duration grammar (`serbench.common.units`), with a unit: a
+    bare number is refused, since tc reads one as microseconds and the grammar as seconds."""
+    try:
+        delay = parse_duration(word, unit_required=True)
+    except UserError as exc:
+        raise UserError(f"link {text!r}: bad delay: {exc}; {_HELP}") from exc
     if delay > MAX_DELAY_S:
-        raise UserError(f"link {text!r}: a delay above {MAX_DELAY_S:g} s is not a link")
+        raise UserError(f"link {text!r}: bad delay {word!r}: a delay above {MAX_DELAY_S:g} s "
+                        f"is not a link")
     return delay

@@ -17,7 +17,6 @@ at least 256 KiB, so a burst of large frames queues instead of being dropped.
 from __future__ import annotations
 
 import contextlib
-import select
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
 
+from serbench.common.processes import NotReady, stop, wait_ready
 from serbench.transport.link import netns
 from serbench.transport.link.endpoints import RELAY_ZERO_PORT, SERVER_PORT, Endpoints
 from serbench.transport.link.spec import LinkSpec
@@ -130,15 +130,10 @@ class Link:
                "--to", to, "--hold-s", repr(hold_s)]
         self._relay = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, close_fds=True)
-        assert self._relay.stdout is not None
-        ready, _, _ = select.select([self._relay.stdout], [], [], RELAY_START_S)
-        line = self._relay.stdout.readline() if ready else b""
-        if line.strip() != b"READY":
-            err = b""
-            if self._relay.poll() is not None and self._relay.stderr is not None:
-                err = self._relay.stderr.read()[-300:]
-            raise netns.LinkError(f"the delay relay did not start: {err.decode(errors='replace')}"
-                                  .strip())
+        try:
+            wait_ready(self._relay, "the delay relay", RELAY_START_S)
+        except NotReady as exc:
+            raise netns.LinkError(str(exc)) from exc
 
     @property
     def relay_pid(self) -> int | None:
@@ -157,14 +152,7 @@ class Link:
         """Stop the relay, delete the namespaces (their veths go with them). Never raises."""
         relay, self._relay = self._relay, None
         if relay is not None:
-            for stream in (relay.stdin, relay.stdout, relay.stderr):
-                with contextlib.suppress(OSError):
-                    if stream is not None:
-                        stream.close()
-            with contextlib.suppress(OSError):
-                relay.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                relay.wait(timeout=5)
+            stop(relay)  # it ends when its stdin closes; TERM, then KILL, if it does not
         for name in reversed(self.created):
             netns.remove_namespace(name)
         self.created.clear()

@@ -1,51 +1,30 @@
-"""What every schema language shares: the generated root message, name mangling, and the two
-shape-driven converters (the payload's Python object → what a library's constructors take, and
-what a library decodes → the payload's Python types).
+"""The two shape-driven converters every schema codec is built on: the payload's Python object →
+what a library's constructors take (`Populate`), and what a library decodes → the payload's
+Python types (`Rebuild`). Each language subclasses them to state its library's needs.
 
 A converter is `None` where the conversion is the identity, so a codec whose library takes the
-payload as it is (fastavro on a list of flat dicts) calls the library with no layer at all.
+payload as it is (fastavro on a list of flat dicts) calls the library with no layer at all; a
+record's converter is generated code (`compile_record`), what one would write by hand.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from serbench.payloads.shapes.shape import (
-    NEVER,
-    Field,
-    ListOf,
-    MapOf,
-    OptionalOf,
-    Record,
-    Scalar,
-    Shape,
-    ShapeUnsupported,
-    UnionOf,
-    describe,
-    records_in,
-)
+from serbench.codecs.schemas.conventions import from_micros, to_micros, union_index
+from serbench.payloads import shapes
+from serbench.payloads.shapes import ListOf, MapOf, OptionalOf, Record, Scalar, Shape, UnionOf
 
 __all__ = [
     "MISSING",
-    "Binding",
     "Conv",
-    "Names",
-    "Parts",
     "Populate",
     "Rebuild",
     "apply",
     "compile_record",
-    "from_micros",
-    "identity",
-    "populate_root",
     "python_class",
-    "root_record",
-    "to_micros",
-    "union_index",
 ]
 
 #: A conversion step; None is the identity.
@@ -53,41 +32,10 @@ Conv = Callable[[Any], Any] | None
 #: A record field a decoded message does not carry (`Field.required=False`): the key is left out.
 MISSING: Any = object()
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICRO = dt.timedelta(microseconds=1)
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
-    "bool": (bool,), "int": (int,), "float": (float,), "str": (str,),
-    "bytes": (bytes, bytearray), "datetime": (dt.datetime,), "null": (str,),
-}
-
-
-def to_micros(value: dt.datetime) -> int:
-    """Microseconds since the Unix epoch (UTC): how int64-timestamp schemas carry a datetime."""
-    return (value - _EPOCH) // _MICRO
-
-
-def from_micros(micros: int) -> dt.datetime:
-    """The timezone-aware UTC datetime `micros` microseconds after the epoch."""
-    return _EPOCH + dt.timedelta(microseconds=micros)
-
 
 def apply(conv: Conv, value: Any) -> Any:
     """`conv(value)`, or `value` for the identity."""
     return value if conv is None else conv(value)
-
-
-def root_record(shape: Shape) -> tuple[Record, bool]:
-    """The message a schema serializes: the shape's own top-level record, else a generated root
-    record with one field `items` holding the shape (schemas serialize messages, not lists);
-    the flag says whether it was generated."""
-    if isinstance(shape, Record):
-        return shape, False
-    taken = {r.name for r in records_in(shape)}
-    name, n = "Root", 1
-    while name in taken:
-        n += 1
-        name = f"Root{n}"
-    return Record(name, (Field("items", shape),)), True
 
 
 def python_class(record: Record) -> type | None:
@@ -99,54 +47,8 @@ def python_class(record: Record) -> type | None:
     for part in qualname.split("."):
         obj = getattr(obj, part)
     if not isinstance(obj, type):
-        raise ShapeUnsupported(f"record {record.name}: {record.python} is not a class")
+        raise shapes.ShapeUnsupported(f"record {record.name}: {record.python} is not a class")
     return obj
-
-
-def union_index(union: UnionOf, language: str) -> Callable[[Any], int]:
-    """Which option of a union of scalars a Python value takes (bool before int: a bool is an
-    int to Python). Unions of records, lists or maps are refused: Python values alone do not
-    tell such options apart."""
-    kinds: list[str] = []
-    for option in union.options:
-        if not isinstance(option, Scalar):
-            raise ShapeUnsupported(f"{language}: a union option that is not a scalar "
-                                   f"({describe(option)}) is not mapped")
-        kinds.append(option.kind)
-    by_type: dict[type, int] = {}
-    for position, kind in sorted(enumerate(kinds), key=lambda ik: ik[1] != "bool"):
-        for cls in _PYTHON_TYPES[kind]:
-            by_type.setdefault(cls, position)
-    if "float" in kinds and "int" not in kinds:
-        by_type.setdefault(int, kinds.index("float"))
-
-    def index(value: Any) -> int:
-        try:
-            return by_type[type(value)]
-        except KeyError:
-            raise TypeError(f"{type(value).__name__} is none of the union's options "
-                            f"({describe(union)})") from None
-
-    return index
-
-
-class Names:
-    """Unique names in one namespace, mangled to a language's rules deterministically (the same
-    shape always gives the same schema); `mangle` turns a wanted name into a legal one."""
-
-    def __init__(self, mangle: Callable[[str], str], taken: Iterable[str] = ()) -> None:
-        self.mangle = mangle
-        self.taken = set(taken)
-
-    def get(self, wanted: str) -> str:
-        """A legal, so far unused name close to `wanted`."""
-        base = self.mangle(wanted)
-        name, n = base, 1
-        while name in self.taken:
-            n += 1
-            name = f"{base}{n}"
-        self.taken.add(name)
-        return name
 
 
 class _ShapeConverters:
@@ -154,6 +56,7 @@ class _ShapeConverters:
     a value passes as it is (so a record of plain fields costs no call at all)."""
 
     language = "schema"
+    #: Datetimes as int64 microseconds since the epoch (else left as timezone-aware datetimes).
     micros = True
 
     def build(self, shape: Shape) -> Conv:
@@ -189,16 +92,13 @@ class _ShapeConverters:
         raise NotImplementedError
 
     def union(self, shape: UnionOf) -> Conv:
-        raise NotImplementedError
+        raise shapes.ShapeUnsupported(f"{self.language}: unions are not mapped")
 
 
 class Populate(_ShapeConverters):
     """Builds the converter from the payload's Python object to what a library's constructors
     take: dicts for records, lists, dicts for maps. Subclasses state the library's needs."""
 
-    language = "schema"
-    #: Datetimes as int64 microseconds since the epoch (else left as timezone-aware datetimes).
-    micros = True
     #: Python containers the library takes as they are, per `ListOf.python`.
     takes: frozenset[str] = frozenset({"list", "tuple"})
     #: Whether a record built from a dict of plain values is that dict itself (no field renaming
@@ -226,7 +126,7 @@ class Populate(_ShapeConverters):
             return None
         return lambda v: {k: value(x) for k, x in v.items()}
 
-    def field_key(self, record: Record, field: Field) -> str:
+    def field_key(self, record: Record, field: shapes.Field) -> str:
         """The name the library's constructor takes for `field` (mangled where needed)."""
         return field.name
 
@@ -253,8 +153,18 @@ class Populate(_ShapeConverters):
             fields.append((self.field_key(record, f), expr, self.build(f.shape), missing))
         return compile_record(f"populate_{record.name}", fields, make)
 
-    def union(self, shape: UnionOf) -> Conv:
-        raise ShapeUnsupported(f"{self.language}: unions are not mapped")
+    def one_of(self, shape: UnionOf,
+               key: Callable[[Scalar], str]) -> Callable[[Any], dict[str, Any]]:
+        """A union of scalars as the one-entry dict a library takes for a tagged union:
+        `{key(option): value}`, for the option the value's Python type picks."""
+        index = union_index(shape, self.language)
+        options = [(key(o), self.build(o)) for o in shape.options if isinstance(o, Scalar)]
+
+        def wrap(value: Any) -> dict[str, Any]:
+            key, conv = options[index(value)]
+            return {key: value if conv is None else conv(value)}
+
+        return wrap
 
 
 def _tolist(value: Any) -> Any:
@@ -266,8 +176,6 @@ class Rebuild(_ShapeConverters):
     (dataclasses, tuples, frozensets, numpy arrays, datetimes). Subclasses say how the library
     exposes record fields, optional values, unions and maps."""
 
-    language = "schema"
-    micros = True
     #: Whether decoded lists are already Python lists (else they are copied into one).
     lists_are_lists = True
     #: Whether decoded records are dicts keyed by field name (else library objects).
@@ -302,7 +210,7 @@ class Rebuild(_ShapeConverters):
             return lambda v: dict(pairs(v))
         return lambda v: {k: value(x) for k, x in pairs(v)}
 
-    def field_expr(self, record: Record, field: Field) -> str:
+    def field_expr(self, record: Record, field: shapes.Field) -> str:
         """A Python expression reading `field` from the decoded record `o`: its value, None,
         or `MISSING` (a not-required field the message does not carry)."""
         if field.required:
@@ -313,7 +221,7 @@ class Rebuild(_ShapeConverters):
         """Names `field_expr` expressions use besides `o` and `MISSING`."""
         return {}
 
-    def field_getter(self, record: Record, field: Field) -> Callable[[Any], Any]:
+    def field_getter(self, record: Record, field: shapes.Field) -> Callable[[Any], Any]:
         """Reads `field` from a decoded record (see `field_expr`)."""
         namespace = {"MISSING": MISSING, **self.helpers()}
         getter: Callable[[Any], Any] = eval(  # generated from the shape's identifiers
@@ -328,9 +236,6 @@ class Rebuild(_ShapeConverters):
             return None  # the decoded dict is the payload's record already
         return compile_record(f"rebuild_{record.name}", fields, python_class(record),
                               self.helpers())
-
-    def union(self, shape: UnionOf) -> Conv:
-        raise ShapeUnsupported(f"{self.language}: unions are not mapped")
 
 
 def compile_record(name: str, fields: list[tuple[str, str, Conv, bool]],
@@ -377,74 +282,3 @@ def _ndarray(value: Any) -> Any:
     import numpy as np
 
     return np.array(value, dtype=np.float64)
-
-
-def never_as_str(shape: Scalar) -> str:
-    """The scalar kind a schema states: `null` (nothing ever seen there) becomes a string."""
-    return "str" if shape == NEVER else shape.kind
-
-
-@dataclasses.dataclass(frozen=True)
-class Binding:
-    """A schema codec's calls for one shape: what `Codec` needs beyond its name and flags."""
-
-    encode: Callable[[Any], Any]
-    decode: Callable[[memoryview], Any]
-    call_path: str
-    prepare: Callable[[Any], Any] | None = None
-    #: The generated schema: (file suffix, text), for the results directory.
-    schema: tuple[str, str] = ("", "")
-
-
-def root_fields(populate: Populate, shape: Shape) -> Conv:
-    """Payload object → the root message's fields as a dict (None: the payload is that dict
-    already). A generated root takes the payload as its one field, `items`."""
-    root, wrapped = root_record(shape)
-    if not wrapped:
-        return populate.build(root)
-    conv = populate.build(shape)
-    key = populate.field_key(root, root.fields[0])
-    if conv is None:
-        return lambda obj: {key: obj}
-    return lambda obj: {key: conv(obj)}
-
-
-def root_value(rebuild: Rebuild, shape: Shape) -> Callable[[Any], Any]:
-    """Decoded root message → the payload object (a generated root's `items`)."""
-    root, wrapped = root_record(shape)
-    if not wrapped:
-        conv = rebuild.build(root)
-        return identity if conv is None else conv
-    get = rebuild.field_getter(root, root.fields[0])
-    inner = rebuild.build(shape)
-    if inner is None:
-        return get
-    return lambda message: inner(get(message))
-
-
-def identity(value: Any) -> Any:
-    """The payload as it is: the populate step of a payload the library takes unchanged."""
-    return value
-
-
-@dataclasses.dataclass(frozen=True)
-class Parts:
-    """The pieces of one language's codec for one shape, built once: what the codec and the
-    harness floors (serbench/extensions/harness/floors_schema.py) call."""
-
-    #: Payload object → the library's message (the prepared variant's `prepare`); `identity`
-    #: where the library takes the payload as it is.
-    populate: Callable[[Any], Any]
-    #: The library's decoded message → the payload's Python types.
-    to_python: Callable[[Any], Any]
-    #: The library objects the calls use, by the names the floors use (`Root`, `parsed`, …).
-    objects: dict[str, Any]
-    #: (file suffix, schema text).
-    schema: tuple[str, str]
-
-
-def populate_root(fields: Conv, make: Callable[[dict[str, Any]], Any]) -> Callable[[Any], Any]:
-    """Payload → root message: `make(**fields)`-style construction around `root_fields`."""
-    if fields is None:
-        return make
-    return lambda obj: make(fields(obj))

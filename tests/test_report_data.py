@@ -1,7 +1,10 @@
-"""The report: the data behind every chart (from the checked-in small run, results format 1, and
-a format-2 run built here), the chart files, the HTML and Markdown, byte-identical
-regeneration, the golden tables of the format-1 run, and clear errors for missing, corrupt or
-too-new files."""
+"""The report's data: a results directory read into typed cells (the checked-in small run,
+written in results format 1 and upgraded at load, and a format-2 run built here), the upgrade
+itself, significance, the data behind every chart and table, and clear errors for missing,
+corrupt or too-new files.
+
+The other report tests (`test_report_charts`, `test_report_rendering`, `test_report_browser`)
+take this module's fixture constants and its format-2 run (`write_v2_run`)."""
 
 from __future__ import annotations
 
@@ -10,40 +13,44 @@ import dataclasses
 import io
 import json
 import math
-import re
 import shutil
-import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import assert_one_line_error, run_serbench
-from markupsafe import escape
 
-from serbench.report import analysis, build_report, load_run, summary
-from serbench.report.chart_files import CHARTS, figures
+from serbench.common import vocabulary
+from serbench.report import (
+    analysis_latency,
+    analysis_ratios,
+    analysis_time,
+    analysis_wire,
+    load_run,
+    summary,
+)
 from serbench.report.data import CellResult, Run, make_run
 from serbench.report.html import render_html
 from serbench.report.markdown import render_markdown
-from serbench.report.style import chart_style, codec_colours, png_bytes
 from serbench.report.text import TIMES as X
 from serbench.report.transport_cost import floor_points, round_trip_cost
-from serbench.results.files import ResultsError
+from serbench.results import files as results_files
+from serbench.results.cells import CellRecord
+from serbench.results.files import FORMAT_2_COLUMNS, FORMAT_VERSION, ResultsError
+from serbench.results.read import read_raw, read_results
+from serbench.results.upgrade import has_intervals, upgrade, written_format
 from serbench.stats.significance import (
     BY_DEFINITION,
     BY_T_TEST,
     is_significant,
     reference_ratio,
+    separated,
     unpaired_ratio,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "results-small"
-#: The format-1 fixture's report.md tables (and headings) as this report draws them, and as
-#: serbench 0.1's report drew them before intervals, ties and percentile tables.
-GOLDEN_TABLES = FIXTURES / "golden" / "results-small-report-tables.md"
-GOLDEN_TABLES_V01 = FIXTURES / "golden" / "results-small-report-tables-v0.1.md"
 CODECS = ("pickle", "msgpack", "msgspec-json", "null")
 PAYLOADS = ("records-1", "records-10", "records-100", "numpy-100", "objects-2")
 UNSUPPORTED = {("msgpack", "numpy-100"), ("msgpack", "objects-2"), ("msgspec-json", "numpy-100")}
@@ -52,21 +59,35 @@ SLUGS = ["roundtrip-ratio", "latency-percentiles", "throughput", "sizes", "time-
          "heatmap", "fidelity", "size-sweep-records"]
 
 
-@pytest.fixture(scope="module")
-def run() -> Run:
-    return load_run(FIXTURE)
+def module_fixtures() -> tuple[Any, Any, Any]:
+    """The fixtures of a report test module, made once for the module that assigns them
+    (`run, report, v2 = module_fixtures()`): `run`, the checked-in format-1 run; `report`, its
+    report made by `serbench report DIR -o OUT` ([report.html, report.md, *chart files]); `v2`,
+    the format-2 run built here."""
+
+    @pytest.fixture(scope="module", name="run")
+    def run_fixture() -> Run:
+        return load_run(FIXTURE)
+
+    @pytest.fixture(scope="module", name="report")
+    def report_fixture(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+        out = tmp_path_factory.mktemp("report")
+        proc = run_serbench("report", str(FIXTURE), "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        assert str(out / "report.html") in proc.stdout and "8 charts" in proc.stdout
+        html, md = out / "report.html", out / "report.md"
+        return [html, md, *(out / "charts" / f"{s}.{ext}" for s in SLUGS
+                            for ext in ("png", "svg"))]
+
+    @pytest.fixture(scope="module", name="v2")
+    def v2_fixture(tmp_path_factory: pytest.TempPathFactory) -> Run:
+        return load_run(write_v2_run(tmp_path_factory.mktemp("v2")))
+
+    return run_fixture, report_fixture, v2_fixture
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The fixture's report, made once for the module by `serbench report DIR -o OUT`."""
-    out = tmp_path_factory.mktemp("report")
-    proc = run_serbench("report", str(FIXTURE), "-o", str(out))
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-    assert str(out / "report.html") in proc.stdout and "8 charts" in proc.stdout
-    html, md = out / "report.html", out / "report.md"
-    return [html, md, *(out / "charts" / f"{s}.{ext}" for s in SLUGS for ext in ("png", "svg"))]
+run, report, v2 = module_fixtures()
 
 
 def copy_fixture(tmp_path: Path) -> Path:
@@ -82,7 +103,7 @@ def with_cells(run: Run, change: dict[tuple[str, str, str], dict[str, Any]]) -> 
     return make_run(run.directory, run.environment, cells)
 
 
-# -- loading ----------------------------------------------------------------------------------
+# -- loading -----------------------------------------------------------------------------------
 
 def test_load_orders_codecs_payloads_and_measures(run: Run) -> None:
     assert run.codecs == CODECS  # the reference first, the transport floor last
@@ -126,7 +147,16 @@ def test_fidelity_classes_and_rankability(run: Run) -> None:
         assert cell.status == ("skipped" if key in UNSUPPORTED else "ok")
 
 
-# -- significance -----------------------------------------------------------------------------
+def test_cells_have_every_summary_column() -> None:
+    from serbench.results.files import COLUMNS
+
+    fields = {f.name for f in dataclasses.fields(CellResult)}
+    # `values` and `process_means` come from the pyperf suites (summary.csv's `values` is a
+    # count); every other field is a column.
+    assert fields - {"values", "process_means"} == set(COLUMNS) - {"values"}
+
+
+# -- significance ------------------------------------------------------------------------------
 
 def test_significance_is_pyperfs_t_test_without_its_private_api() -> None:
     from scipy import stats
@@ -161,10 +191,10 @@ def test_format1_ratio_is_the_ratio_of_means_with_the_t_test(run: Run) -> None:
     assert itself.basis == BY_DEFINITION
 
 
-# -- the data behind each chart ---------------------------------------------------------------
+# -- the data behind each chart ----------------------------------------------------------------
 
 def test_chart1_ratio_data(run: Run) -> None:
-    points = analysis.reference_ratios(run, "roundtrip")
+    points = analysis_ratios.reference_ratios(run, "roundtrip")
     assert len(points) == len(CODECS) * len(PAYLOADS) * 2
     for p in points:
         if (p.codec, p.payload) in UNSUPPORTED:
@@ -181,7 +211,7 @@ def test_chart1_ratio_data(run: Run) -> None:
 
 
 def test_chart2_percentile_data(run: Run) -> None:
-    profiles = analysis.latency_profiles(run)
+    profiles = analysis_latency.latency_profiles(run)
     assert {(p.codec, p.payload) for p in profiles} == {
         (c, p) for c in CODECS for p in PAYLOADS} - UNSUPPORTED
     for profile in profiles:
@@ -194,7 +224,7 @@ def test_chart2_percentile_data(run: Run) -> None:
 
 
 def test_chart3_throughput_data(run: Run) -> None:
-    rates = analysis.throughputs(run)
+    rates = analysis_wire.throughputs(run)
     assert len(rates) == 2 * (len(CODECS) * len(PAYLOADS) - len(UNSUPPORTED))
     for rate in rates:
         cell = run.cell(rate.codec, rate.measure, rate.payload)
@@ -204,7 +234,7 @@ def test_chart3_throughput_data(run: Run) -> None:
 
 
 def test_chart4_size_data(run: Run) -> None:
-    found = {(s.codec, s.payload): s for s in analysis.sizes(run)}
+    found = {(s.codec, s.payload): s for s in analysis_wire.sizes(run)}
     assert set(found) == {(c, p) for c in CODECS[:3] for p in PAYLOADS} - UNSUPPORTED
     assert not any(codec == "null" for codec, _ in found)  # it ships pickle's bytes
     records = [found["pickle", p].encoded_bytes for p in PAYLOADS[:3]]
@@ -214,7 +244,7 @@ def test_chart4_size_data(run: Run) -> None:
 
 
 def test_chart5_time_split_data(run: Run) -> None:
-    splits = analysis.time_splits(run)
+    splits = analysis_time.time_splits(run)
     assert {(s.codec, s.payload) for s in splits} == {
         (c, p) for c in CODECS[:3] for p in PAYLOADS} - UNSUPPORTED
     assert len(splits) == 2 * len({(s.codec, s.payload) for s in splits})
@@ -239,7 +269,7 @@ def test_chart5_time_split_data(run: Run) -> None:
 
 
 def test_chart6_heatmap_data(run: Run) -> None:
-    heat = analysis.heatmap(run)
+    heat = analysis_ratios.heatmap(run)
     assert heat is not None
     assert heat.measure == "roundtrip/tcp"
     assert heat.codecs == CODECS[:3] and heat.payloads == PAYLOADS
@@ -254,7 +284,7 @@ def test_chart6_heatmap_data(run: Run) -> None:
 
 
 def test_chart7_fidelity_data(run: Run) -> None:
-    grid = analysis.fidelity_grid(run)
+    grid = analysis_ratios.fidelity_grid(run)
     assert grid.codecs == CODECS and grid.payloads == PAYLOADS
     msgpack = grid.classes[1]
     assert msgpack == ("exact", "exact", "exact", "unsupported", "unsupported")
@@ -263,7 +293,7 @@ def test_chart7_fidelity_data(run: Run) -> None:
 
 
 def test_chart8_size_sweep_data(run: Run) -> None:
-    (sweep,) = analysis.size_sweeps(run)
+    (sweep,) = analysis_time.size_sweeps(run)
     assert sweep.name == "records"
     assert sweep.payloads == ("records-1", "records-10", "records-100")
     measures = {s.measure for s in sweep.series}
@@ -277,7 +307,7 @@ def test_chart8_size_sweep_data(run: Run) -> None:
 
 def test_no_sweep_without_three_sizes(run: Run) -> None:
     cells = [c for c in run.cells if c.payload != "records-10"]
-    assert analysis.size_sweeps(make_run(run.directory, run.environment, cells)) == []
+    assert analysis_time.size_sweeps(make_run(run.directory, run.environment, cells)) == []
 
 
 def test_unsupported_and_wrong_cells_are_never_ranked(run: Run) -> None:
@@ -292,15 +322,24 @@ def test_unsupported_and_wrong_cells_are_never_ranked(run: Run) -> None:
             assert (best.codec, payload.payload) not in UNSUPPORTED
             assert not (best.codec == "msgpack" and payload.payload == "records-100")
     assert all(not (p.codec == "msgpack" and p.payload == "records-100" and p.ratio)
-               for p in analysis.reference_ratios(cheat))
-    heat = analysis.heatmap(cheat)
+               for p in analysis_ratios.reference_ratios(cheat))
+    heat = analysis_ratios.heatmap(cheat)
     assert heat is not None and heat.ratios[1][2] is None and heat.notes[1][2] == "wrong"
-    assert ("msgpack", "records-100") not in {(s.codec, s.payload) for s in analysis.sizes(cheat)}
     assert ("msgpack", "records-100") not in {(s.codec, s.payload)
-                                              for s in analysis.time_splits(cheat)}
+                                              for s in analysis_wire.sizes(cheat)}
+    assert ("msgpack", "records-100") not in {(s.codec, s.payload)
+                                              for s in analysis_time.time_splits(cheat)}
     assert ("msgpack", "records-100") not in {(t.codec, t.payload)
-                                              for t in analysis.throughputs(cheat)}
+                                              for t in analysis_wire.throughputs(cheat)}
 
+
+def test_tail_ratios(run: Run) -> None:
+    tails = analysis_latency.tail_ratios(run)
+    assert len(tails) == 2 * (len(CODECS) * len(PAYLOADS) - len(UNSUPPORTED))
+    assert all(t.p99_over_p50 >= 1.0 for t in tails)
+
+
+# -- the data behind the tables ----------------------------------------------------------------
 
 def test_summary_per_payload(run: Run) -> None:
     summaries = {s.payload: s for s in summary.summarize(run)}
@@ -324,161 +363,12 @@ def test_summary_per_payload(run: Run) -> None:
                 assert best.tied_with == ("" if separated else contenders[1][1])
 
 
-def test_a_tie_is_never_called_fastest(run: Run) -> None:
-    ties = [(p.payload, b) for p in summary.summarize(run) for b in p.best if b.tied_with]
-    assert ties, "the fixture has codecs its t-test cannot separate"
-    md = render_markdown(run, [], run.directory)
-    for payload, best in ties:
-        row = next(line for line in md.splitlines()
-                   if line.startswith(f"| {measure_words(best.measure)} | ")
-                   and f"tie: {best.codec}, {best.tied_with}" in line)
-        assert f"| {best.codec} |" not in row, (payload, row)
-
-
-def measure_words(measure: str) -> str:
-    scenario, _, transport = measure.partition("/")
-    name = "round trip" if scenario == "roundtrip" else scenario
-    return f"{name} ({transport})" if transport else name
-
-
 def test_problems_group_skipped_cells(run: Run) -> None:
     problems = summary.problems(run)
     assert {(p.codec, p.payload) for p in problems} == UNSUPPORTED
     for p in problems:
         assert p.status == "skipped" and len(p.measures) == 6
         assert p.reason.startswith("unsupported: encode: ")
-
-
-def test_tail_ratios(run: Run) -> None:
-    tails = analysis.tail_ratios(run)
-    assert len(tails) == 2 * (len(CODECS) * len(PAYLOADS) - len(UNSUPPORTED))
-    assert all(t.p99_over_p50 >= 1.0 for t in tails)
-
-
-def test_codec_colours_are_stable() -> None:
-    first = codec_colours(["pickle", "msgpack", "mine", "other"])
-    second = codec_colours(["other", "msgpack", "pickle", "mine", "extra"])
-    assert first["pickle"] == second["pickle"] and first["msgpack"] == second["msgpack"]
-    assert first == codec_colours(["other", "mine", "msgpack", "pickle"])  # order-free
-    assert len(set(second.values())) == len(second)
-
-
-# -- the files --------------------------------------------------------------------------------
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-@pytest.mark.slow
-def test_every_chart_renders(report: list[Path]) -> None:
-    import matplotlib.image
-
-    html, md, *charts = report
-    assert html.name == "report.html" and md.name == "report.md"
-    assert [p.stem for p in charts[::2]] == SLUGS and [p.stem for p in charts[1::2]] == SLUGS
-    # Every chart but the drift one (format 1 has no rounds), plus the size sweep.
-    assert [slug for slug, *_ in CHARTS if slug != "drift"] == SLUGS[:-1]
-    for png, svg in zip(charts[::2], charts[1::2], strict=True):
-        assert png.parent.name == "charts" and png.suffix == ".png" and svg.suffix == ".svg"
-        data = png.read_bytes()
-        width, height = png_size(data)
-        assert width >= 600 and height >= 250, png
-        assert len(data) > 20_000, png
-        pixels = matplotlib.image.imread(png)
-        assert pixels.shape[:2] == (height, width)
-        assert pixels.std() > 0.05, f"{png} is nearly blank"
-        text = svg.read_text()
-        assert text.lstrip().startswith("<?xml") and "<svg" in text and len(text) > 20_000
-
-
-def test_charts_are_not_registered_with_pyplot(run: Run) -> None:
-    with chart_style():
-        made = figures(run)
-    assert [slug for slug, *_ in made] == SLUGS
-    for *_, fig in made:
-        assert fig.canvas.manager is None  # a bare Figure: nothing to close, nothing leaks
-    for module in (Path(__file__).parent.parent / "serbench").rglob("*.py"):
-        source = module.read_text()  # object API only
-        assert not re.search(r"import\s+matplotlib\.pyplot|from\s+matplotlib\s+import\s+pyplot",
-                             source), module
-
-
-@pytest.mark.slow
-def test_png_bytes_are_stable(run: Run) -> None:
-    with chart_style():
-        (fig_a,), (fig_b,) = ([f for slug, *_, f in figures(run) if slug == "heatmap"]
-                              for _ in range(2))
-        assert png_bytes(fig_a) == png_bytes(fig_b)
-
-
-@pytest.mark.slow
-def test_report_regenerates_identically(tmp_path: Path, report: list[Path]) -> None:
-    # Build in place (the default output is the results directory) over an earlier report
-    # with a stale chart: same bytes as the CLI's build elsewhere, and the stale chart is gone.
-    results = copy_fixture(tmp_path)
-    (results / "charts").mkdir()
-    (results / "charts" / "old-chart.png").write_bytes(b"stale")
-    (results / "charts" / "notes.txt").write_text("mine")
-    again = build_report(results)
-    assert [p.relative_to(results) for p in again] == [
-        p.relative_to(report[0].parent) for p in report]
-    for old, new in zip(report, again, strict=True):
-        assert new.read_bytes() == old.read_bytes(), f"{new.name} differs when regenerated"
-    assert not (results / "charts" / "old-chart.png").exists()
-    assert (results / "charts" / "notes.txt").exists()
-
-
-@pytest.mark.slow
-def test_html_is_self_contained_and_complete(report: list[Path], run: Run) -> None:
-    html = report[0].read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>")
-    # Nothing fetched: no external scripts, styles, images or fonts.
-    assert not re.search(r"""(src|href)=["'](https?:|//)""", html)
-    assert "<script" not in html and "<link" not in html and "@import" not in html
-    assert html.count('<img src="data:image/png;base64,') == len(SLUGS)
-    env = run.environment
-    for text in (env["cpu_model"], env["python"], f"msgpack {env['libraries']['msgpack']}",
-                 "CPU pinning", "GC", env["start"], str(env["serbench_commit"]),
-                 "How to read this", "Caveats", "Loopback is not a network",
-                 "Summary per payload", "Skipped and failed cells",
-                 "can not serialize &#39;numpy.ndarray&#39; object",
-                 "95% intervals are unavailable for it"):
-        assert text in html, text
-    for payload in PAYLOADS:
-        assert f'<h3 id="payload-{payload}">' in html
-    for info in env["codecs"].values():
-        assert str(escape(info["call_path"])) in html
-    assert 'class="warning"' not in html  # nothing suspect in this run
-    assert "generated" not in html.lower()  # no generation timestamp
-
-
-@pytest.mark.slow
-def test_markdown_links_the_chart_files(report: list[Path]) -> None:
-    md_path = report[1]
-    md = md_path.read_text(encoding="utf-8")
-    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert links == [f"charts/{slug}.png" for slug in SLUGS]
-    for link in links:
-        assert (md_path.parent / link).is_file()
-    assert "## Environment" in md and "## Summary per payload" in md
-    assert "| measure | fastest codec | mean time | ratio to pickle |" in md
-    assert "unsupported: encode: TypeError: can not serialize 'numpy.ndarray' object" in md
-    assert md.count("### ") >= len(PAYLOADS) + len(SLUGS)
-
-
-def test_a_run_without_pickle_or_null_still_reports(run: Run) -> None:
-    cells = [c for c in run.cells if c.codec in ("msgpack", "msgspec-json")]
-    partial = make_run(run.directory, run.environment, cells)
-    assert partial.reference is None
-    with chart_style():
-        slugs = [slug for slug, *_ in figures(partial)]
-    # No reference: no ratio charts; no null codec: no time split.
-    assert slugs == ["latency-percentiles", "throughput", "sizes", "fidelity",
-                     "size-sweep-records"]
-    md = render_markdown(partial, [], run.directory)
-    assert "ratio to reference" in md and "This run has nothing to chart." in md
 
 
 def test_failed_cells_are_listed_with_their_reason(tmp_path: Path) -> None:
@@ -503,20 +393,12 @@ def test_failed_cells_are_listed_with_their_reason(tmp_path: Path) -> None:
     assert (problem.codec, problem.payload, problem.measures) == (
         "msgpack", "records-100", ("roundtrip/tcp",))
     assert problem.reason == "exit code 1: server vanished"
-    heat = analysis.heatmap(run)
+    heat = analysis_ratios.heatmap(run)
     assert heat is not None and heat.notes[1][2] == "failed"
     assert "exit code 1: server vanished" in render_html(run, [])
 
 
-# -- errors -----------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_cli_report_leaves_the_results_alone_with_o(report: list[Path]) -> None:
-    assert sorted(p.name for p in report[2].parent.iterdir()) == sorted(
-        f"{s}.{ext}" for s in SLUGS for ext in ("png", "svg"))
-    assert not (FIXTURE / "report.html").exists() and not (FIXTURE / "charts").exists()
-
+# -- errors ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("damage", "name", "why"), [
     (lambda d: (d / "summary.csv").unlink(), "summary.csv", "missing"),
@@ -553,79 +435,84 @@ def test_load_run_error_is_a_results_error(tmp_path: Path) -> None:
         load_run(results)
 
 
-def test_cells_have_every_summary_column() -> None:
-    from serbench.results.files import COLUMNS
-
-    fields = {f.name for f in dataclasses.fields(CellResult)}
-    # `values` and `process_means` come from the pyperf suites (summary.csv's `values` is a
-    # count); every other field is a column.
-    assert fields - {"values", "process_means"} == set(COLUMNS) - {"values"}
-
-
-def test_an_empty_run_still_reports(run: Run) -> None:
-    empty = make_run(run.directory, run.environment, [])
-    with chart_style():
-        assert figures(empty) == []
-    assert summary.summarize(empty) == [] and summary.problems(empty) == []
-    html = render_html(empty, [])
-    assert "This run has nothing to chart." in html and "0 cells" in html
+def test_a_newer_results_format_is_refused(tmp_path: Path) -> None:
+    results = copy_fixture(tmp_path)
+    env = json.loads((results / "environment.json").read_text())
+    (results / "environment.json").write_text(json.dumps(env | {"format_version": 99}))
+    with pytest.raises(ResultsError, match="newer serbench"):
+        load_run(results)
 
 
-# -- the format-1 golden tables -----------------------------------------------------------------
-
-def report_tables(md: str) -> list[str]:
-    """The headings and table lines of a report.md, outside its charts section."""
-    out, in_charts = [], False
-    for line in md.splitlines():
-        if line.startswith("## "):
-            in_charts = line == "## Charts"
-        if line.startswith(("|", "#")) and not in_charts:
-            out.append(line)
-    return out
+def test_cli_report_refuses_a_newer_results_format(tmp_path: Path) -> None:
+    results = copy_fixture(tmp_path)
+    env = json.loads((results / "environment.json").read_text())
+    (results / "environment.json").write_text(json.dumps(env | {"format_version": 3}))
+    assert_one_line_error(run_serbench("report", str(results)), str(results),
+                          "newer serbench", "format 3")
+    assert not (results / "report.html").exists()
 
 
-def test_format1_tables_match_the_golden_file(run: Run) -> None:
-    md = render_markdown(run, [], FIXTURE)
-    assert report_tables(md) == GOLDEN_TABLES.read_text(encoding="utf-8").splitlines()
+# -- reading and upgrading: one reader, the format upgraded at load ----------------------------
+
+def test_one_reader_upgrades_format_1_at_load() -> None:
+    raw = read_raw(FIXTURE)  # the files as written: what `serbench merge` copies
+    assert raw.version == 1 and "format_version" not in raw.environment
+    assert all(isinstance(v, str) for row in raw.rows for v in row.values())
+    found = read_results(FIXTURE, CellRecord)  # what every reader reads
+    assert written_format(found.environment) == 1 and not has_intervals(found.environment)
+    assert found.environment["format_version"] == FORMAT_VERSION
+    assert found.environment["upgraded_from"] == 1 and found.environment["intervals"] is False
+    assert len(found.cells) == len(raw.rows)
+    for cell in found.cells:
+        assert all(getattr(cell, column) in (None, "") for column in FORMAT_2_COLUMNS), cell
+    # Each timed cell's per-round means: 2 worker processes, numbered in file order.
+    timed = [c for c in found.cells if c.status == "ok"]
+    assert set(found.rounds) == {c.key for c in timed}
+    assert all(list(found.rounds[c.key]) == [1, 2] for c in timed)
+    run = load_run(FIXTURE)
+    assert run.format_version == 1 and run.has_intervals is False
 
 
-def test_format1_tables_keep_every_figure_of_serbench_01(run: Run) -> None:
-    # What changed since serbench 0.1's report, and only that: a "fastest" the t-test cannot
-    # separate from the runner-up is a tie (both bold), the environment says the results
-    # format, each payload gained a percentile table, and the run a fidelity matrix. Every 0.1
-    # line is still there once the tie is read back as the codec it named.
-    def plain(line: str) -> str:
-        return re.sub(r"\| tie: ([^,|]+), [^|]+ \|", r"| \1 |", line.replace("**", ""))
-
-    new = [plain(line) for line in report_tables(render_markdown(run, [], FIXTURE))]
-    old = [plain(line) for line in GOLDEN_TABLES_V01.read_text(encoding="utf-8").splitlines()]
-    position = 0
-    for line in old:  # in order: a subsequence of the new lines
-        assert line in new[position:], line
-        position = new.index(line, position) + 1
-    added = set(new) - set(old)
-    start = new.index("## Fidelity: what each codec round-trips")
-    fidelity_section = set(new[start:start + 3 + len(run.codecs)])
-    assert len(fidelity_section) == 3 + len(run.codecs)
-    assert {line for line in added if not line.startswith(
-        ("| codec | transport | p50 |", "|---|---|---|---|---|---|---|---|", "| Results format"))
-        and not re.match(r"\| [\w-]+( \(transport floor\))? \| (tcp|uds) \| ", line)
-        and line not in fidelity_section} == set()
+def test_the_upgrade_empties_what_format_1_cannot_hold(tmp_path: Path) -> None:
+    # A format-1 file with format-2 figures (hand-edited, say) is read as format 1.
+    results = copy_fixture(tmp_path)
+    rows = list(csv.DictReader(io.StringIO((results / "summary.csv").read_text())))
+    results_files.write_summary(results, [row | {"rank": "1", "ratio": "0.5", "ratio_lo": "0.4",
+                                                 "ratio_hi": "0.6"} for row in rows])
+    found = read_results(results, CellRecord)
+    assert all(c.rank is None and c.ratio is None and c.ratio_lo is None for c in found.cells)
+    assert load_run(results).cells == load_run(FIXTURE).cells
 
 
-@pytest.mark.slow
-def test_format1_fixture_renders_with_intervals_unavailable(report: list[Path]) -> None:
-    md = report[1].read_text(encoding="utf-8")
-    assert "95% intervals are unavailable for it" in md
-    assert "| Results format | 1 (no 95% intervals" in md
-    assert report_tables(md) == GOLDEN_TABLES.read_text(encoding="utf-8").splitlines()
-    assert "suspect" not in md.lower() and not (report[2].parent / "drift.png").exists()
-    # p99.9 from 100 requests without an interval is flagged, with each cell's sample count.
-    assert "| pickle | tcp | 15.4 µs | 16.2 µs | 22.8 µs | 83.3 µs † | 90 µs | 100 |" in md
-    assert "† p99.9 from fewer than 10,000 requests" in md
+def test_the_upgrade_runs_once_and_only_on_older_formats(v2: Run) -> None:
+    env = {"format_version": FORMAT_VERSION, "cpu_model": "x"}
+    cells = [CellRecord("pickle", "encode", "", "p", "ok", mean_s=1.0, ratio=1.0, rank=1)]
+    same_env, same_cells = upgrade(env, cells, FORMAT_VERSION)
+    assert same_env is env and same_cells is cells
+    assert written_format(env) == FORMAT_VERSION and has_intervals(env)
+    old_env, old_cells = upgrade({"cpu_model": "x"}, cells, 1)
+    assert old_env == {"cpu_model": "x", "format_version": FORMAT_VERSION, "upgraded_from": 1,
+                       "intervals": False}
+    assert (old_cells[0].mean_s, old_cells[0].ratio, old_cells[0].rank) == (1.0, None, None)
+    assert written_format(old_env) == 1 and not has_intervals(old_env)
+    assert v2.format_version == 2 and v2.has_intervals and "upgraded_from" not in v2.environment
 
 
-# -- results format 2: a run built here ---------------------------------------------------------
+def test_without_intervals_the_t_test_separates_the_fastest(run: Run) -> None:
+    a = run.cell("pickle", "roundtrip/tcp", "records-100")
+    b = run.cell("msgspec-json", "roundtrip/tcp", "records-100")
+    assert a is not None and b is not None
+    assert separated(a, b, run.has_intervals) == is_significant(a.values, b.values)[0]
+    assert separated(a, b, True) is None  # a run with intervals ranks its cells itself
+
+
+def test_a_cells_status_words_are_defined_once() -> None:
+    assert (results_files.OK, results_files.SKIPPED, results_files.FAILED) == (
+        vocabulary.OK, vocabulary.SKIPPED, vocabulary.FAILED)
+    assert '"skipped"' not in Path(results_files.__file__).read_text()
+
+
+# -- results format 2: a run built here --------------------------------------------------------
 
 V2_CODECS = ("pickle", "msgpack", "fast", "null")
 V2_PAYLOADS = ("small-1", "mid-1", "big-1")
@@ -731,11 +618,6 @@ def write_v2_run(directory: Path) -> Path:
     return directory
 
 
-@pytest.fixture(scope="module")
-def v2(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return load_run(write_v2_run(tmp_path_factory.mktemp("v2")))
-
-
 def test_v2_loads_the_interval_columns(v2: Run) -> None:
     assert v2.format_version == 2 and v2.has_intervals
     cell = v2.cell("msgpack", "roundtrip/tcp", "small-1")
@@ -748,20 +630,8 @@ def test_v2_loads_the_interval_columns(v2: Run) -> None:
     assert pickle is not None and pickle.ratio == 1.0 and pickle.ratio_lo is None
 
 
-def test_v2_ratios_carry_their_intervals_in_tables(v2: Run) -> None:
-    md = render_markdown(v2, [], v2.directory)
-    # Significant: the interval excludes 1; "≈": it includes 1.
-    assert f"50 µs · 1.25{X} [1.19, 1.31] |" in md
-    assert f"50 µs · 0.97{X} [0.90, 1.05] ≈ |" in md
-    assert (f"| round trip (tcp) | fast ⚠ suspect | 30 µs [29.1, 30.9] | 0.75{X} [0.71, 0.79] |"
-            in md)
-    assert "95% confidence interval with the worker process as the unit" in md
-    html = render_html(v2, [])
-    assert f"1.25{X} [1.19, 1.31]" in html and f"0.97{X} [0.90, 1.05] ≈" in html
-
-
 def test_v2_ratio_chart_data_uses_the_interval_columns(v2: Run) -> None:
-    points = {(p.codec, p.payload): p.ratio for p in analysis.reference_ratios(v2)}
+    points = {(p.codec, p.payload): p.ratio for p in analysis_ratios.reference_ratios(v2)}
     msgpack = points["msgpack", "small-1"]
     assert msgpack is not None and (msgpack.value, msgpack.low, msgpack.high) == (0.97, 0.9, 1.05)
     assert msgpack.significant is False  # interval includes 1: hatched
@@ -789,57 +659,8 @@ def test_v2_tie_or_fastest(v2: Run) -> None:
     assert f"**30 µs · 0.75{X} [0.55, 1.02] ≈**" in section
 
 
-def test_v2_suspect_banner_and_marks(v2: Run) -> None:
-    md = render_markdown(v2, [], v2.directory)
-    lines = md.splitlines()
-    assert lines[2].startswith("> **⚠ This run is suspect")  # right under the title
-    assert f"> - fast roundtrip/tcp/small-1: {SUSPECT_WHY}" in lines
-    section = md.split("### small-1")[1].split("###")[0]
-    assert f"30 µs · 0.75{X} [0.71, 0.79] ⚠ suspect" in section  # the every-codec table
-    assert "| fast ⚠ suspect | tcp |" in section  # the percentile table
-    html = render_html(v2, [])
-    assert html.index('<div class="warning" id="suspect">') < html.index("<h2")
-    assert html.count('<td class="suspect">') + html.count('<td class="best suspect">') >= 3
-    with chart_style():
-        made = {slug: fig for slug, _, _, fig in figures(v2)}
-    texts = {slug: [t.get_text() for t in fig.findobj(
-        lambda a: hasattr(a, "get_text"))] for slug, fig in made.items()}
-    for slug in ("roundtrip-ratio", "heatmap", "time-split", "latency-percentiles"):
-        assert any("⚠" in t for t in texts[slug]), slug
-
-
-def test_v2_unflagged_run_has_no_banner(v2: Run) -> None:
-    clean = with_cells(v2, {("fast", "roundtrip/tcp", "small-1"): {"suspect": ""}})
-    clean = dataclasses.replace(clean, environment=clean.environment | {"suspect": []})
-    md = render_markdown(clean, [], v2.directory)
-    assert "suspect" not in md.lower()
-    assert 'class="warning"' not in render_html(clean, [])
-    with chart_style():
-        made = figures(clean)
-    assert not any("suspect" in caption for _, _, caption, _ in made)
-    # A run-level reason alone (no flagged cell) still raises the banner.
-    worried = dataclasses.replace(clean, environment=clean.environment | {
-        "suspect": ["pickle drifted 12% over the run"]})
-    lines = render_markdown(worried, [], v2.directory).splitlines()
-    assert lines[2].startswith("> **⚠ This run is suspect")
-    assert "> - pickle drifted 12% over the run" in lines
-
-
-def test_v2_p999_interval_or_flag(v2: Run) -> None:
-    md = render_markdown(v2, [], v2.directory)
-    section = md.split("### big-1")[1].split("###")[0]
-    # 20 000 samples with an interval; 500 with an interval; 500 without: flagged.
-    assert "| pickle | tcp | 36 µs | 44 µs | 60 µs | 80 µs [70, 95] | 120 µs | 20,000 |" in section
-    assert "| msgpack | tcp | 45 µs | 55 µs | 75 µs | 100 µs [90, 130] | 150 µs | 500 |" in section
-    assert "| fast | tcp | 27 µs | 33 µs | 45 µs | 60 µs † | 90 µs | 500 |" in section
-    assert "† p99.9 from fewer than 10,000 requests" in section
-    profiles = {p.codec: p for p in analysis.latency_profiles(v2) if p.payload == "big-1"}
-    assert [profiles[c].p999_flagged for c in ("pickle", "msgpack", "fast")] == [
-        False, False, True]
-
-
 def test_v2_time_split_uses_transport_at_the_codecs_size(v2: Run) -> None:
-    splits = {(s.codec, s.payload): s for s in analysis.time_splits(v2)}
+    splits = {(s.codec, s.payload): s for s in analysis_time.time_splits(v2)}
     # pickle's size is null's: measured.
     assert splits["pickle", "mid-1"].transport_s == pytest.approx(null_trip_s(400))
     assert splits["pickle", "mid-1"].transport_how == "measured"
@@ -873,79 +694,3 @@ def test_transport_cost_ends_and_slopes() -> None:
     assert flat is not None and flat.seconds == pytest.approx(4e-6)
     single = cost_at([(100, 5e-6)], 1000)
     assert single is not None and (single.seconds, single.how) == (5e-6, "clamped")
-
-
-def test_v2_environment_block_shows_rounds_budget_drift_and_precision(v2: Run) -> None:
-    md = render_markdown(v2, [], v2.directory)
-    assert "| Results format | 2 (interleaved rounds; 95% intervals" in md
-    assert "| Rounds | 4 of 4 planned completed (order seed 7) |" in md
-    assert "| Time budget | 600 s |" in md
-    assert ("| Drift | pickle's time moved +2.0% from round 1 to round 4 (rounds ranged -1.0% "
-            "to +2.0% from round 1) |") in md
-    assert "| Precision | half-width of the 95% ratio intervals: median ±3.1%, widest ±12.4% |" \
-        in md
-
-
-@pytest.mark.slow
-def test_v2_report_files_include_the_drift_chart(tmp_path: Path) -> None:
-    results = write_v2_run(tmp_path / "v2")
-    written = build_report(results)
-    names = [p.name for p in written]
-    assert "drift.png" in names and "drift.svg" in names
-    md = (results / "report.md").read_text(encoding="utf-8")
-    assert "![Drift across rounds](charts/drift.png)" in md
-    with chart_style():
-        drift = next(fig for slug, _, _, fig in figures(load_run(results)) if slug == "drift")
-    (line, *_) = drift.axes[0].get_lines()
-    assert list(line.get_ydata()) == DRIFT
-
-
-def test_a_drift_with_missing_rounds_is_drawn_with_gaps(v2: Run) -> None:
-    env = v2.environment | {"drift": {"reference": "pickle",
-                                      "per_round": [1.0, float("nan"), 1.03]}}
-    gappy = dataclasses.replace(v2, environment=env)
-    assert "+3.0% from round 1 to round 3" in render_markdown(gappy, [], v2.directory)
-    one = dataclasses.replace(v2, environment=v2.environment | {
-        "drift": {"reference": "pickle", "per_round": [1.0]}})
-    with chart_style():
-        assert "drift" not in [slug for slug, *_ in figures(one)]
-
-
-def test_html_escapes_names_from_plugins(v2: Run) -> None:
-    evil = "<script>x</script>"
-    cells = [dataclasses.replace(c, codec=evil) if c.codec == "msgpack" else c
-             for c in v2.cells]
-    cells = [dataclasses.replace(c, payload="<b>p</b>") if c.payload == "mid-1" else c
-             for c in cells]
-    run = make_run(v2.directory, v2.environment, cells)
-    html = render_html(run, [])
-    assert "<script" not in html and "<b>p</b>" not in html
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "&lt;b&gt;p&lt;/b&gt;" in html
-    md = render_markdown(run, [], v2.directory)
-    assert "<script" not in md and "&lt;script>x&lt;/script>" in md
-
-
-def test_html_is_rendered_from_the_packaged_template() -> None:
-    import serbench.report
-
-    template = Path(serbench.report.__file__).parent / "templates" / "report.html.j2"
-    assert template.is_file()
-    source = (Path(serbench.report.__file__).parent / "html.py").read_text()
-    assert "PackageLoader" in source and "autoescape=True" in source
-
-
-def test_a_newer_results_format_is_refused(tmp_path: Path) -> None:
-    results = copy_fixture(tmp_path)
-    env = json.loads((results / "environment.json").read_text())
-    (results / "environment.json").write_text(json.dumps(env | {"format_version": 99}))
-    with pytest.raises(ResultsError, match="newer serbench"):
-        load_run(results)
-
-
-def test_cli_report_refuses_a_newer_results_format(tmp_path: Path) -> None:
-    results = copy_fixture(tmp_path)
-    env = json.loads((results / "environment.json").read_text())
-    (results / "environment.json").write_text(json.dumps(env | {"format_version": 3}))
-    assert_one_line_error(run_serbench("report", str(results)), str(results),
-                          "newer serbench", "format 3")
-    assert not (results / "report.html").exists()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from serbench.payloads import make_payload
 from serbench.payloads.cache import cached_payload
-from serbench.runner.probe import Preparer
+from serbench.runner.probe import Prober
 
 
 def test_workers_load_the_same_payload_the_run_made(tmp_path: Path) -> None:
-    preparer = Preparer()
-    path = preparer.cache_file("records:50", tmp_path)
+    prober = Prober()
+    path = prober.cache_file("records:50", tmp_path)
     assert path is not None and path.exists()
-    assert preparer.cache_file("records:50", tmp_path) == path  # written once
+    assert prober.cache_file("records:50", tmp_path) == path  # written once
     loaded = cached_payload(str(path), "records:50")
     assert loaded is not None and loaded.obj == make_payload("records:50").obj
     assert cached_payload(str(path), "records:51") is None     # another payload's file
@@ -29,11 +29,11 @@ def test_the_reply_size_is_what_the_server_sends_back() -> None:
 
     # A lossy codec's server re-encodes what it decoded (msgspec-json: a dataclass became a
     # dict, a datetime a str): the reply is that encoding, measured apart from the request.
-    prep = Preparer().get("msgspec-json", "objects:10")
+    prep = Prober().get("msgspec-json", "objects:10")
     codec = get_codec("msgspec-json")
     obj = make_payload("objects:10").obj
     request = joined(codec.encode(obj))
     reply = joined(codec.encode(codec.decode(memoryview(request))))
     assert prep.fidelity.status == "lossy"
     assert (prep.fidelity.encoded_bytes, prep.reply_bytes) == (len(request), len(reply))
-    assert Preparer().get("json", "blob:10").reply_bytes is None  # not timed: no reply
+    assert Prober().get("json", "blob:10").reply_bytes is None  # not timed: no reply

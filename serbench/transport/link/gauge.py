@@ -1,6 +1,6 @@
 """The link's own figures, measured at the start of a run: RTT and throughput.
 
-`python -m serbench.transport.link.measure ENDPOINTS` (run as a child, so its `setns` calls never
+`python -m serbench.transport.link.gauge ENDPOINTS` (run as a child, so its `setns` calls never
 touch
 the runner) binds a small echo/sink server in the server namespace (and, with a relay, an echo
 in the middle namespace), moves into the client namespace and prints one JSON object:
@@ -102,7 +102,7 @@ def stream_rate(address: tuple[str, int], seconds: float = STREAM_S) -> float:
     return float(total) * 8 / elapsed
 
 
-def measure_here(ep: Endpoints, rtt_count: int, stream_s: float) -> dict[str, Any]:
+def gauge_here(ep: Endpoints, rtt_count: int, stream_s: float) -> dict[str, Any]:
     """Serve in the server (and middle) namespace, measure from the client namespace."""
     listeners = [ep.listen_tcp()]
     if ep.middle_ns:
@@ -127,9 +127,9 @@ def rtt_count_for(delay_s: float) -> int:
     return max(20, min(200, int(2.0 / max(delay_s, 1e-4))))
 
 
-def measure_link(ep: Endpoints, delay_s: float, stream_s: float = STREAM_S) -> dict[str, Any]:
+def gauge_link(ep: Endpoints, delay_s: float, stream_s: float = STREAM_S) -> dict[str, Any]:
     """Run the measurement in a child process; its figures, or a `LinkError`."""
-    cmd = [sys.executable, "-m", "serbench.transport.link.measure", ep.to_arg(),
+    cmd = [sys.executable, "-m", "serbench.transport.link.gauge", ep.to_arg(),
            str(rtt_count_for(delay_s)), repr(stream_s)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=MEASURE_TIMEOUT_S)
@@ -143,10 +143,10 @@ def measure_link(ep: Endpoints, delay_s: float, stream_s: float = STREAM_S) -> d
 
 
 def main() -> None:
-    """`python -m serbench.transport.link.measure ENDPOINTS RTT_COUNT STREAM_S`: print the
+    """`python -m serbench.transport.link.gauge ENDPOINTS RTT_COUNT STREAM_S`: print the
     figures."""
     ep = Endpoints.from_arg(sys.argv[1])
-    print(json.dumps(measure_here(ep, int(sys.argv[2]), float(sys.argv[3]))))
+    print(json.dumps(gauge_here(ep, int(sys.argv[2]), float(sys.argv[3]))))
 
 
 if __name__ == "__main__":

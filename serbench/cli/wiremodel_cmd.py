@@ -1,4 +1,4 @@
-"""`serbench model validate LOOPBACK LINK...` and `serbench model chart DIR`: the wire model
+"""`serbench wiremodel validate LOOPBACK LINK...` and `serbench wiremodel chart DIR`: the wire model
 (docs/wiremodel.md) checked against runs over a shaped link, and drawn as the codec that wins
 at each bandwidth x RTT."""
 
@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from serbench.report.data import Run
 
 
-def add_model_command(sub: Subparsers) -> None:
-    """Register `model` (with `validate` and `chart`) on the CLI's subparsers."""
-    p = sub.add_parser("model", help="the wire model: predict round trips and streams on a "
-                       "link, validate against link runs, chart the winners")
+def add_wiremodel_command(sub: Subparsers) -> None:
+    """Register `wiremodel` (with `validate` and `chart`; `model` is its old name, kept as an
+    alias) on the CLI's subparsers."""
+    p = sub.add_parser("wiremodel", aliases=["model"],
+                       help="the wire model: predict round trips and streams on a link, "
+                       "validate against link runs, chart the winners")
     actions = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     v = actions.add_parser("validate", help="predict every round-trip and stream cell of link "
                            "runs from a loopback run and print the error per cell")
