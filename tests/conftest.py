@@ -17,6 +17,13 @@ from serbench.payloads import payload_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The tests sit in one folder per package (tests/codecs, tests/report, ...); a few import each
+# other's tables by module name (test_fidelity reads the codec tests' FIDELITY tables), which
+# works from any folder, and for a single file run alone, with every folder on the path.
+for _folder in sorted(p for p in Path(__file__).parent.iterdir() if p.is_dir()):
+    if _folder.name != "fixtures" and not _folder.name.startswith((".", "_")):
+        sys.path.insert(0, str(_folder))
+
 
 def run_serbench(*args: str, pythonpath: Path | None = None,
                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -42,3 +42,24 @@ def check_results_directory(directory: Path) -> None:
 
     if not directory.is_dir():
         raise ResultsError(f"{directory}: no such results directory")
+
+
+#: Each subcommand's one line in `serbench --help`, in that order (`main.COMMANDS` imports a
+#: command's module only when it runs, so the list cannot come from the modules).
+SUMMARIES = {
+    "list": "list codecs, compressors and payloads",
+    "verify": "round-trip every codec x payload: the fidelity matrix",
+    "run": "run a benchmark matrix (default: scenarios/default.toml)",
+    "report": "charts, report.html and report.md from a results directory (nothing is re-run)",
+    "compare": "compare two runs cell by cell: B/A with significance",
+    "merge": ("combine runs of several machines (or the shards of one) into one directory, one "
+              "subdirectory per machine"),
+    "serve": "run the scenario server alone (for a fuzzer, tests, a second machine)",
+    "harness": "measure serbench's own overhead against the floor",
+    "variance": ("variance between processes and between values, and the best split of a time "
+                 "budget (Kalibera & Jones)"),
+    "load": "open-loop load: each codec's latency vs. throughput (the hockey stick)",
+    "corpus": "fetch and inspect the real-world JSON documents",
+    "wiremodel": ("the wire model: predict round trips and streams on a link, validate against "
+                  "link runs, chart the winners"),
+}

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import check_results_directory
+from serbench.cli.common import SUMMARIES, check_results_directory
 from serbench.report.compare import compare_runs
 from serbench.report.compare_text import format_markdown, format_terminal
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def add_compare_command(sub: Subparsers) -> None:
     """Register `compare` on the CLI's subparsers."""
-    p = sub.add_parser("compare", help="compare two runs cell by cell: B/A with significance")
+    p = sub.add_parser("compare", help=SUMMARIES["compare"])
     p.add_argument("dir_a", metavar="DIR_A", help="the baseline results directory")
     p.add_argument("dir_b", metavar="DIR_B", help="the results directory to compare with it")
     p.add_argument("--md", action="store_true", help="print Markdown instead of a text table")

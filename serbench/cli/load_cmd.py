@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serbench.cli.common import say, split_list
+from serbench.cli.common import SUMMARIES, say, split_list
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.errors import UserError
 from serbench.common.units import parse_duration
@@ -45,8 +45,7 @@ def _numbers(text: str, flag: str) -> list[float]:
 def add_load_command(sub: Any) -> None:
     """Register `load` on the CLI's subparsers."""
 
-    p = sub.add_parser("load", help="open-loop load: each codec's latency vs. throughput "
-                       "(the hockey stick)")
+    p = sub.add_parser("load", help=SUMMARIES["load"])
     p.add_argument("--codecs", default="pickle,msgpack,orjson,msgspec-msgpack",
                    help="comma-separated codecs (the null codec, the generator's ceiling, is "
                         "added unless --no-ceiling)")

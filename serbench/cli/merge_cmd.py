@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from serbench.cli.common import SUMMARIES
 from serbench.cli.report import write_report
 from serbench.extensions.fleet.merge import merge, shard_coverage
 
@@ -16,8 +17,7 @@ if TYPE_CHECKING:
 
 def add_merge_command(sub: Subparsers) -> None:
     """Register `merge` on the CLI's subparsers."""
-    p = sub.add_parser("merge", help="combine runs of several machines (or the shards of one) "
-                       "into one directory, one subdirectory per machine",
+    p = sub.add_parser("merge", help=SUMMARIES["merge"],
                        description="Combine results directories into OUT/<machine>/ (machine: "
                        "host name and CPU model, or --name). Shards of one machine become one "
                        "results directory. Then: serbench report OUT.")

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import check_results_directory
+from serbench.cli.common import SUMMARIES, check_results_directory
 from serbench.extensions.fleet.merge import read_fleet
 from serbench.extensions.fleet.report import build_fleet_report
 from serbench.report.build import build_report
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 def add_report_command(sub: Subparsers) -> None:
     """Register `report` on the CLI's subparsers."""
-    p = sub.add_parser("report", help="charts, report.html and report.md from a results "
-                       "directory (nothing is re-run)")
+    p = sub.add_parser("report", help=SUMMARIES["report"])
     p.add_argument("directory", metavar="DIR", help="a results directory (from serbench run)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write report.html, report.md and charts/ here (default: DIR)")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import serbench.runner as runner
+from serbench.cli.common import SUMMARIES
 from serbench.cli.common import split_list as _split
 from serbench.cli.report import write_report
 from serbench.codecs import CodecUnavailable, get_codec
@@ -38,7 +39,7 @@ from serbench.stats.summarise import CellRecord
 
 def add_run_command(sub: Any) -> None:
     """Register `run` on the CLI's subparsers."""
-    p = sub.add_parser("run", help="run a benchmark matrix (default: scenarios/default.toml)")
+    p = sub.add_parser("run", help=SUMMARIES["run"])
     p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
                    "(default, full, zoo, sweep)")
     p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")

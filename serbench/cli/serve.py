@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from serbench.cli.common import say, split_list
+from serbench.cli.common import SUMMARIES, say, split_list
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.codecs.compression import limit_decompression
 from serbench.common.errors import UserError
@@ -61,7 +61,7 @@ def add_serve_command(sub: Subparsers) -> None:
     """Register `serve` on the CLI's subparsers."""
 
     p = sub.add_parser(
-        "serve", help="run the scenario server alone (for a fuzzer, tests, a second machine)",
+        "serve", help=SUMMARIES["serve"],
         description="Run the scenario server for one codec and print `READY tcp HOST PORT` "
         "(or `READY uds PATH`) on stdout when it listens. Clients must hold its secret "
         "(--secret-file). Stop it with Ctrl-C or SIGTERM.")

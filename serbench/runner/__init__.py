@@ -1,8 +1,8 @@
-"""The run loop, by job: `plan` (rounds, their order, the time budget), `prepare` (fidelity,
-cost and sizes per codec x payload), `command` (a worker's command line and loops),
-`processes` (workers, signals, nothing left behind), `record` (suites and samples on disk),
-`rows` (a cell's summary columns), `summarise` (intervals, floor check, ranks, drift),
-`locks`, `progress`, and `loop`, which drives them."""
+"""The run loop, by job: `matrix` (matrix files), `plan` (rounds, their order, the time budget),
+`probe` (the untimed fidelity, cost and sizes per codec x payload), `budget` (loops from that
+cost), `command` (a worker's command line), `processes` (workers, signals, nothing left
+behind), `rows` (a cell's summary columns), `schema_files`, `locks`, `progress`, and `loop`,
+which drives them. What they write is `serbench.results`'; the figures, `serbench.stats`'."""
 
 from serbench.runner.command import WorkerBudget
 from serbench.runner.loop import RunOutcome, RunPlan, run

@@ -1,4 +1,4 @@
-"""The run loop: prepare every codec x payload, then rounds of one worker process per cell.
+"""The run loop: probe every codec x payload, then rounds of one worker process per cell.
 
 serbench plays pyperf's manager itself: each worker is `python -m serbench.cells.cell --worker`
 with the loops, values and warm-ups chosen here (pyperf's worker protocol, so every value is
@@ -149,7 +149,7 @@ class _Run:
             self.store.load(codec)  # a corrupt suite is refused now, before anything runs
         self.env["resumed"] = environment.now_iso()
 
-    def _prepare(self) -> None:
+    def _probe(self) -> None:
         for cell in expand(self.plan.matrix):
             prep = self.prober.get(cell.codec, cell.payload)
             row = base_row(cell, prep)
@@ -180,7 +180,7 @@ class _Run:
         interrupt_handler: Any = None
         try:
             self._resume_state()
-            self._prepare()
+            self._probe()
             write_schemas(self.out, self.prober.pairs().values())
             timed = [r for r in self.order if r.row["status"] == OK]
             self.planned = self.plan.rounds.planned(0.0, [])

@@ -74,11 +74,11 @@ class Prober:
         """Fidelity, cost and sizes of a codec on a payload (cached)."""
         key = (codec_name, spec)
         if key not in self._pairs:
-            self._pairs[key] = self._prepare(codec_name, self.payload(spec))
+            self._pairs[key] = self._probe(codec_name, self.payload(spec))
         return self._pairs[key]
 
     @staticmethod
-    def _prepare(codec_name: str, made: MadePayload) -> CodecOnPayload:
+    def _probe(codec_name: str, made: MadePayload) -> CodecOnPayload:
         reference = len(pickle.dumps(made.obj, protocol=PICKLE_PROTOCOL))
         try:
             codec = get_codec(codec_name)

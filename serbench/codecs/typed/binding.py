@@ -50,7 +50,7 @@ class TypedLibrary:
     human_readable: bool = True
     #: The family the library claims before the gate (what listings of unbound codecs show).
     claimed_family: str = FAMILY_TYPED
-    #: Decoding hostile bytes neither runs code nor hangs or balloons (tests/test_fuzz.py).
+    #: Decoding hostile bytes neither runs code nor hangs or balloons (tests/codecs/test_fuzz.py).
     safe_for_untrusted_input: bool = True
 
 

@@ -197,6 +197,7 @@ def test_a_chosen_codec_whose_library_is_missing(tmp_path: Path, broken_msgspec:
                    "codec 'msgspec-json' is unavailable", "simulated")
 
 
+@pytest.mark.slow  # a whole `serbench run` of the default matrix
 def test_a_builtin_matrix_skips_a_codec_whose_library_is_missing(
         tmp_path: Path, broken_msgspec: Path) -> None:
     out = tmp_path / "out"

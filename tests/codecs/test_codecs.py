@@ -35,7 +35,7 @@ from serbench.fidelity.roundtrip import check
 from serbench.plugin import Codec
 
 #: Codecs derived from the payload's shape (schema codecs, typed models) carry no arbitrary
-#: value: tests/test_schema_codecs.py and tests/test_typed_codecs.py cover them.
+#: value: tests/codecs/test_schema_codecs.py and tests/codecs/test_typed_codecs.py cover them.
 SHAPED_MODULES = ("serbench.codecs.schema_codecs:", "serbench.codecs.typed_codecs:")
 BUILTIN = sorted(n for n, e in codec_entries().items()
                  if e.distribution == "serbench" and not e.target.startswith(SHAPED_MODULES))
@@ -434,7 +434,7 @@ SERBENCH_LAYER = {
     "pickle-oob": {"encode", "decode"},  # its out-of-band frame
     "json": {"encode", "decode"},  # json.dumps returns str; json.loads refuses a memoryview
     "null": {"encode", "decode"},  # the identity: nothing to call
-    # dumps returns str, loads refuses a memoryview (tests/test_codecs_zoo.py has the detail).
+    # dumps returns str, loads refuses a memoryview (tests/codecs/test_codecs_zoo.py: the detail).
     "ujson": {"encode", "decode"},
     "rapidjson": {"encode", "decode"},
     "simplejson": {"encode", "decode"},

@@ -145,6 +145,7 @@ def test_without_a_group_of_its_own_only_the_child_is_signalled(
     assert stop(proc, group=True, grace_s=0.0, term_s=GUARD_S) == -signal.SIGTERM
 
 
+@pytest.mark.slow  # real processes that ignore SIGTERM: seconds of waiting
 def test_many_children_stop_together(started: list[subprocess.Popen[bytes]]) -> None:
     procs = [_python(ENDS_ON_EOF), _python(IGNORES_TERM, start_new_session=True),
              _python("import time; print('READY', flush=True); time.sleep(600)")]

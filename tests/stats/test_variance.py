@@ -46,7 +46,7 @@ def test_one_value_per_process_has_no_within_component() -> None:
 def test_cli_prints_components_per_scenario() -> None:
     from conftest import run_serbench
 
-    fixture = Path(__file__).parent / "fixtures" / "results-small"  # 2+ values per worker
+    fixture = Path(__file__).parent.parent / "fixtures" / "results-small"  # 2+ values per worker
     proc = run_serbench("variance", str(fixture))
     assert proc.returncode == 0, proc.stderr
     header, _rule, *rows = proc.stdout.splitlines()[:6]

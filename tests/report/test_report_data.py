@@ -49,7 +49,7 @@ from serbench.stats.significance import (
     unpaired_ratio,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 FIXTURE = FIXTURES / "results-small"
 CODECS = ("pickle", "msgpack", "msgspec-json", "null")
 PAYLOADS = ("records-1", "records-10", "records-100", "numpy-100", "objects-2")
@@ -173,7 +173,7 @@ def test_significance_is_pyperfs_t_test_without_its_private_api() -> None:
     significant, t = is_significant(a, c)  # unequal counts: Welch
     assert significant is True and t == pytest.approx(
         float(stats.ttest_ind(a, c, equal_var=False).statistic))
-    source = (Path(__file__).parent.parent / "serbench" / "stats" / "significance.py")
+    source = (Path(__file__).parent.parent.parent / "serbench" / "stats" / "significance.py")
     assert "pyperf._utils" not in source.read_text()
 
 

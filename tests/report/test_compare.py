@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, run_serbench
+from conftest import assert_one_line_error, run_serbench, run_serbench_in_process
 
 from serbench.report.compare import (
     _ratio_to_reference,
@@ -22,7 +22,7 @@ from serbench.report.compare import (
 from serbench.report.compare_text import format_markdown
 from serbench.results.cells import CellRecord
 
-FIXTURE = Path(__file__).parent / "fixtures" / "results-small"
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "results-small"
 TIME_COLUMNS = ("mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s")
 
 
@@ -130,7 +130,7 @@ def test_terminal_table_through_the_cli(tmp_path: Path) -> None:
 def test_warning_when_machine_python_or_libraries_differ(tmp_path: Path) -> None:
     b = copy_fixture(tmp_path, "b")
     edit_environment(b, cpu_model="Other CPU", python="3.12.1", lib_msgpack="0.9.0")
-    proc = run_serbench("compare", str(FIXTURE), str(b))
+    proc = run_serbench_in_process("compare", str(FIXTURE), str(b))
     assert proc.returncode == 0, proc.stderr
     (warning,) = [line for line in proc.stdout.splitlines() if line.startswith("warning:")]
     env = json.loads((FIXTURE / "environment.json").read_text())
@@ -157,7 +157,7 @@ def test_environment_differences_cover_settings_and_third_party_codecs() -> None
 def test_markdown_output(tmp_path: Path) -> None:
     b = copy_fixture(tmp_path, "b")
     edit_environment(b, python="3.12.1")
-    proc = run_serbench("compare", "--md", str(FIXTURE), str(b))
+    proc = run_serbench_in_process("compare", "--md", str(FIXTURE), str(b))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == format_markdown(compare_runs(FIXTURE, b)).strip()
     lines = proc.stdout.splitlines()
@@ -237,17 +237,17 @@ def test_both_runs_are_read_by_the_one_reader_in_the_current_format() -> None:
 def test_a_corrupt_file_in_either_run_is_named(tmp_path: Path) -> None:
     b = copy_fixture(tmp_path, "b")
     (b / "msgspec-json.json").write_text("{]")
-    assert_one_line_error(run_serbench("compare", str(FIXTURE), str(b)),
+    assert_one_line_error(run_serbench_in_process("compare", str(FIXTURE), str(b)),
                           str(b / "msgspec-json.json"), "corrupt")
-    assert_one_line_error(run_serbench("compare", str(b), str(FIXTURE)),
+    assert_one_line_error(run_serbench_in_process("compare", str(b), str(FIXTURE)),
                           str(b / "msgspec-json.json"), "corrupt")
     (b / "environment.json").unlink()
-    assert_one_line_error(run_serbench("compare", "--md", str(FIXTURE), str(b)),
+    assert_one_line_error(run_serbench_in_process("compare", "--md", str(FIXTURE), str(b)),
                           str(b / "environment.json"), "missing")
 
 
 def test_a_missing_directory_is_named(tmp_path: Path) -> None:
-    assert_one_line_error(run_serbench("compare", str(FIXTURE), str(tmp_path / "nope")),
+    assert_one_line_error(run_serbench_in_process("compare", str(FIXTURE), str(tmp_path / "nope")),
                           str(tmp_path / "nope"), "no such results directory")
 
 

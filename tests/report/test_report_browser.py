@@ -15,7 +15,7 @@ from test_report_data import write_v2_run
 
 from serbench.report import build_report
 
-FIXTURE = Path(__file__).parent / "fixtures" / "results-small"
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "results-small"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

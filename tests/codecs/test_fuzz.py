@@ -13,7 +13,8 @@ plus the fixed list); the goal for a release check is 10000. The last test sends
 `SERBENCH_FUZZ_FRAMES` mutated frames per codec (default 1000) through a running
 `serbench serve` in round-trip mode:
 
-    SERBENCH_FUZZ_EXAMPLES=10000 SERBENCH_FUZZ_FRAMES=10000 python -m pytest tests/test_fuzz.py -s
+    SERBENCH_FUZZ_EXAMPLES=10000 SERBENCH_FUZZ_FRAMES=10000 \
+        python -m pytest tests/codecs/test_fuzz.py -s
 
 Each test prints `fuzz <codec> <strategy>: N inputs ...` (see it with `-s`) and, when
 `SERBENCH_FUZZ_REPORT=FILE` is set, appends the same figures to FILE as JSON lines.

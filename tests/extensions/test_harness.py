@@ -53,7 +53,7 @@ def _run_statement(namespace: dict[str, Any], statement: str) -> Any:
 
 
 #: Rows whose timed statements do not end in the value (a `with` block, a validation call, a
-#: flag reset after the encode): tests/test_schema_codecs.py runs them under pyperf timeit.
+#: flag reset after the encode): tests/codecs/test_schema_codecs.py runs them under pyperf timeit.
 _NO_VALUE_STATEMENTS = {"arrow-prepared", "capnp", "capnp-prepared"}
 
 

@@ -222,6 +222,7 @@ def test_third_party_payload_claiming_a_builtin_name(tmp_path: Path) -> None:
     assert "fakecodec-plugin (fakecodec_plugin:SHAPE)" in line
 
 
+@pytest.mark.slow  # nine `serbench` processes
 @pytest.mark.parametrize(("target", "why"), [
     ("serbench_test_missing_module:SHAPE", "No module named 'serbench_test_missing_module'"),
     ("fakecodec_plugin:NO_SUCH_SHAPE", "NO_SUCH_SHAPE"),
@@ -319,6 +320,7 @@ def test_five_line_plugin_derives_the_rest(tiny_plugin: Path) -> None:
     assert get_codec("tiny+zlib").name == "tiny+zlib"
 
 
+@pytest.mark.slow  # a `serbench run` with its workers
 def test_five_line_plugin_is_listed_verified_and_run(tiny_plugin: Path, tmp_path: Path) -> None:
     listing = run_serbench_in_process("list", "--json")
     assert listing.returncode == 0, listing.stderr

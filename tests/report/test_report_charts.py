@@ -63,7 +63,7 @@ def test_charts_are_not_registered_with_pyplot(run: Run) -> None:
     assert [slug for slug, *_ in made] == SLUGS
     for *_, fig in made:
         assert fig.canvas.manager is None  # a bare Figure: nothing to close, nothing leaks
-    for module in (Path(__file__).parent.parent / "serbench").rglob("*.py"):
+    for module in (Path(__file__).parent.parent.parent / "serbench").rglob("*.py"):
         source = module.read_text()  # object API only
         assert not re.search(r"import\s+matplotlib\.pyplot|from\s+matplotlib\s+import\s+pyplot",
                              source), module
