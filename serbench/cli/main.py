@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from serbench import __version__
 from serbench.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, SUMMARIES, print_error
 from serbench.common.errors import UserError
 
@@ -63,6 +64,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="serbench",
         description="What each serializer costs on the wire, for your payload shapes.",
     )
+    parser.add_argument("--version", action="version", version=f"serbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     named = _command_named(argv) if argv is not None else None
     for command in COMMANDS:

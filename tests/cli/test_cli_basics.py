@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from conftest import assert_one_line_error, run_serbench
+from conftest import assert_one_line_error, run_serbench, run_serbench_in_process
 
+import serbench
+from serbench.cli.main import COMMANDS
 from serbench.codecs import known_names
 from serbench.payloads import payload_entries
 
@@ -180,3 +182,25 @@ def test_missing_payload_file_is_one_line_error(tmp_path: Any) -> None:
     path = tmp_path / "absent.msgpack"
     line = assert_one_line_error(run_serbench("verify", "--payload-file", str(path)))
     assert str(path) in line
+
+
+def test_version() -> None:
+    proc = run_serbench_in_process("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"serbench {serbench.__version__}"
+
+
+def test_help_lists_every_command_and_each_has_its_own_help() -> None:
+    """`--help` is built from the command table; each command's own `--help` loads its module."""
+    listing = run_serbench_in_process("--help").stdout
+    for command in COMMANDS:
+        assert command.name in listing
+        assert run_serbench_in_process(command.name, "--help").returncode == 0, command.name
+    assert run_serbench_in_process("model", "--help").returncode == 0  # the old name
+
+
+def test_a_missing_or_broken_harness_file_is_one_line(tmp_path: Any) -> None:
+    assert_one_line_error(run_serbench_in_process("harness", str(tmp_path / "none.toml")),
+                          "none.toml", "cannot read the harness file")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("x = [")
+    assert_one_line_error(run_serbench_in_process("harness", str(bad)), "not a valid TOML")

@@ -75,7 +75,12 @@ class HarnessConfig:
 
 def load_config(path: Path) -> HarnessConfig:
     """Parse the harness file; unknown keys, frame sizes and codecs are errors."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the harness file ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not a valid TOML file ({exc})") from exc
     budget_table = data.pop("budget", {})
     known_budget = {f.name for f in dataclasses.fields(PyperfBudget)}
     unknown = set(budget_table) - known_budget
