@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from serbench.cli.common import SUMMARIES
 from serbench.cli.inventory import describe_codecs, describe_compressors, describe_payloads
 from serbench.common.tables import format_table
+from serbench.payloads import payload_failures
 from serbench.payloads.corpus import DOCUMENTS, document_status
 
 if TYPE_CHECKING:
@@ -52,9 +53,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                         for c in compressors]))
     print()
     print("Payloads (size with <name>:<size>, e.g. records:10000)")
-    print(format_table(["payload", "default size", "description"],
-                       [[p["name"], f"{p['default_size']} {p['unit']}", p["description"]]
-                        for p in payloads]))
+    rows = [[p["name"], f"{p['default_size']} {p['unit']}", p["description"]] for p in payloads]
+    rows += [[name, "-", f"unavailable: {why}"] for name, why in payload_failures().items()]
+    print(format_table(["payload", "default size", "description"], rows))
     print()
     _print_corpus()
     return 0

@@ -468,6 +468,10 @@ def test_broken_payload_in_process(installed_plugin: Path, tmp_path: Path,
         make_payload("gone:3")
     with pytest.raises(UserError, match="unknown payload 'nope'"):
         get_payload("nope")
+    listing = run_serbench_in_process("list")  # the broken ones are shown, with their reason
+    assert listing.returncode == 0, listing.stderr
+    assert any(line.startswith("bad-shape") and "unavailable: payload 'bad-shape'" in line
+               for line in listing.stdout.splitlines())
     sys.modules.pop("broken_shape", None)
 
 
