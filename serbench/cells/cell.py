@@ -24,12 +24,19 @@ from typing import Any
 import pyperf
 
 from serbench.cells import loops
+from serbench.cells.allocator import apply_malloc_policy
+from serbench.cells.faults import fault_counter
+from serbench.cells.firsts import FirstCall, cold_metadata, first_call, timed_import
+from serbench.cells.memory import measure_call
 from serbench.cells.program import run_program
+from serbench.cells.steady import RESETTLE, Warmup, chunk_calls, settle
 from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
 from serbench.codecs.bind import bound_codec
 from serbench.common.vocabulary import (
     DEFAULT_MAX_FRAME,
     GC_POLICIES,
+    MALLOC_POLICIES,
+    MALLOC_STEADY,
     PIN_MODES,
     SCENARIO_VERSION,
     SCENARIOS,
@@ -66,6 +73,8 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--bench-name", required=True)
     group.add_argument("--pin", choices=PIN_MODES, default="same")
     group.add_argument("--gc", choices=GC_POLICIES, default="on")
+    group.add_argument("--malloc", choices=MALLOC_POLICIES, default=MALLOC_STEADY,
+                       help="allocator policy (serbench.cells.allocator)")
     group.add_argument("--samples-dir", default=None)
     group.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME)
     group.add_argument("--io-timeout", type=float, default=30.0)
@@ -91,7 +100,7 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
                             "serbench_round: pairs codecs measured in the same round)")
 
 
-_FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc",
+_FORWARDED = ("codec", "payload", "scenario", "transport", "bench_name", "pin", "gc", "malloc",
               "samples_dir", "max_frame", "io_timeout", "stream_batch", "round",
               "payload_cache", "codec_target", "connect", "secret_file", "link_endpoints")
 
@@ -108,13 +117,21 @@ def _check(runner: pyperf.Runner, args: argparse.Namespace) -> None:
 
 def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
                cleanup: contextlib.ExitStack) -> None:
-    """Set up outside the timed region, hand pyperf the loop, keep the worker's samples."""
+    """Set up outside the timed region, hand pyperf the loop, keep the worker's samples.
 
+    In order: the allocator policy; the codec built (its library's import, timed: the cold
+    start); the server and payload; the scenario's first call, measured cold; the warm-up until
+    the per-call cost settles (serbench.cells.steady); for encode and decode, an untimed memory
+    pass and a second settle; then pyperf's values.
+    """
+
+    malloc_applied = apply_malloc_policy(args.malloc)
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
-    codec = (get_codec_at(args.codec, args.codec_target) if args.codec_target
-             else get_codec(args.codec))
+    codec, import_s = timed_import(lambda: get_codec_at(args.codec, args.codec_target)
+                                   if args.codec_target else get_codec(args.codec))
     conn = None
+    peers: list[int] = []
     if args.scenario in SOCKET_SCENARIOS and args.connect:
         conn = cleanup.enter_context(_remote_connection(args))
     elif args.scenario in SOCKET_SCENARIOS:
@@ -130,32 +147,59 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
             max_frame=args.max_frame, timeout_s=args.io_timeout, start_method="fork",
             payload=args.payload, payload_cache=args.payload_cache, link=link))
         conn = cleanup.enter_context(server.connect())
+        if server.pid is not None:
+            peers.append(server.pid)
     made = made_payload(args.payload, args.payload_cache)
     codec = bound_codec(codec, made)  # a schema or typed codec derives its schema here
     obj = codec.prepared(made.obj)
-    encoded = codec.encode(obj)
+    encoded, first_encode = first_call(lambda: codec.encode(obj))
     size = encoded_size(encoded)
+    view = memoryview(joined(encoded))
     batch = None
     if args.scenario == "stream":
         batch = args.stream_batch or stream_batch(size)
-    runner.metadata.update(_metadata(args, codec, made, size, batch))
 
     samples: list[array[int]] = []
     timed: Callable[[int], float]
+    first: FirstCall | None = None
     if args.scenario == "encode":
-        timed = loops.encode_loop(codec, obj)
+        timed, first = loops.encode_loop(codec, obj), first_encode
     elif args.scenario == "decode":
-        timed = loops.decode_loop(codec, memoryview(joined(encoded)))
+        timed = loops.decode_loop(codec, view)
+        first = first_call(lambda: codec.decode(view))[1]
     elif args.scenario == "roundtrip":
         assert conn is not None
         conn.start_roundtrip()
         timed = loops.roundtrip_loop(codec, obj, conn, samples)
+        first = first_call(lambda: timed(1))[1]
     else:
         assert conn is not None and batch is not None
         conn.start_stream(batch)
         timed = loops.stream_loop(codec, obj, conn, batch)
     del encoded
     placement.apply_gc_policy(args.gc)
+    # `--warmups 0` (serbench run's -w 0, --debug-single-value) means no warm-up at all.
+    warming = args.warmups is None or args.warmups > 0
+    faults = fault_counter(peers)
+    chunk = chunk_calls(args.loops, timed) if warming else 1
+    warm = settle(timed, chunk, faults) if warming else Warmup()
+    memory = None
+    # Traced sizes do not vary between workers: the first round's workers take them.
+    if args.scenario in ("encode", "decode") and (args.round or 1) == 1:
+        memory = (measure_call(codec.encode, obj) if args.scenario == "encode"
+                  else measure_call(codec.decode, view))
+        placement.apply_gc_policy(args.gc)
+        if warming:  # tracing disturbed a warm heap: a short settle again
+            after = settle(timed, chunk, faults, RESETTLE)
+            warm.chunks += after.chunks
+            warm.settled = after.settled
+    samples.clear()  # warm-up round trips are not samples
+    meta = _metadata(args, codec, made, size, batch)
+    meta.update(warm.metadata(batch or 1), **cold_metadata(import_s, first),
+                serbench_malloc=args.malloc, serbench_malloc_applied=malloc_applied)
+    if memory is not None:
+        meta.update(memory.metadata())
+    runner.metadata.update(meta)
     runner.bench_time_func(args.bench_name, timed, inner_loops=batch)
     keep_samples(args, samples)
 

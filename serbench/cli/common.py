@@ -56,6 +56,8 @@ SUMMARIES = {
               "subdirectory per machine"),
     "serve": "run the scenario server alone (for a fuzzer, tests, a second machine)",
     "harness": "measure serbench's own overhead against the floor",
+    "crosscheck": "hold serbench's encode/decode figures against orjson's and msgspec's own "
+                  "benchmark methods",
     "variance": ("variance between processes and between values, and the best split of a time "
                  "budget (Kalibera & Jones)"),
     "load": "open-loop load: each codec's latency vs. throughput (the hockey stick)",

@@ -50,6 +50,7 @@ COMMANDS = (
     Command("merge", "serbench.cli.merge_cmd", "add_merge_command"),
     Command("serve", "serbench.cli.serve", "add_serve_command"),
     Command("harness", "serbench.cli.harness", "add_harness_command"),
+    Command("crosscheck", "serbench.cli.crosscheck", "add_crosscheck_command"),
     Command("variance", "serbench.cli.variance", "add_variance_command"),
     Command("load", "serbench.cli.load_cmd", "add_load_command"),
     Command("corpus", "serbench.cli.corpus_cmd", "add_corpus_command"),

@@ -33,7 +33,7 @@ from serbench.runner.matrix import (
     parse_duration,
     validate,
 )
-from serbench.runner.progress import final_tables, suspect_lines
+from serbench.runner.progress import final_tables, memory_lines, suspect_lines
 from serbench.stats.summarise import CellRecord
 
 
@@ -59,6 +59,10 @@ def add_run_command(sub: Any) -> None:
     p.add_argument("--pin", choices=["same", "split", "none"],
                    help="CPU placement of client and server (default from the matrix: same)")
     p.add_argument("--gc", choices=["on", "off"], help="GC policy (default from the matrix: on)")
+    p.add_argument("--malloc", choices=["steady", "default"],
+                   help="allocator policy: steady (glibc's thresholds fixed where a long-running "
+                        "process ends up) or default (glibc's start-up state); default from "
+                        "the matrix: steady (docs/crosscheck.md)")
     p.add_argument("--link", metavar="RATE[,RTT]",
                    help="run the socket scenarios across a link built on this machine "
                         "(network namespaces, tbf, a delay), e.g. 100mbit,1ms: the rate and "
@@ -188,7 +192,7 @@ def _matrix_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
     if "payloads" in changes and args.with_matrix_payloads:
         changes["payloads"] = [*matrix.payloads,
                                *(p for p in changes["payloads"] if p not in matrix.payloads)]
-    for key in ("pin", "gc", "link"):
+    for key in ("pin", "gc", "malloc", "link"):
         if getattr(args, key, None):
             changes[key] = getattr(args, key)
     matrix = dataclasses.replace(matrix, **changes)
@@ -274,6 +278,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "skipped", "failed")}
     kept = f" ({outcome.kept} resumed from the earlier run)" if outcome.kept else ""
     print(f"\n{final_tables(r for r in _records(outcome))}")
+    for line in memory_lines(_records(outcome)):
+        print(line)
     for line in suspect_lines(outcome.suspects):
         print(line)
     print(f"serbench run: {counts['ok']} cells measured{kept} in {outcome.rounds_completed} "

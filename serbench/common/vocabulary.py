@@ -17,6 +17,10 @@ IN_PROCESS = "in-process"
 #: CPU placement of client and server, and the garbage-collector policy during timing.
 PIN_MODES = ("same", "split", "none")
 GC_POLICIES = ("on", "off")
+#: The allocator policy of a worker (serbench.cells.allocator): glibc's thresholds fixed where
+#: a long-running process ends up, or left at their start-up values.
+MALLOC_STEADY, MALLOC_DEFAULT = "steady", "default"
+MALLOC_POLICIES = (MALLOC_STEADY, MALLOC_DEFAULT)
 
 #: Fidelity classes of a round trip; only the timed ones are ever measured or ranked.
 EXACT, LOSSY, UNSUPPORTED, WRONG = "exact", "lossy", "unsupported", "wrong"

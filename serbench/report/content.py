@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from serbench.report import prose, summary
+from serbench.report import first_calls, prose, summary
 from serbench.report.chart_files import ChartFile
 from serbench.report.data import Run
 from serbench.report.report_tables import (
@@ -51,6 +51,10 @@ class ReportContent:
     #: Codec x payload fidelity classes: what each codec round-trips.
     fidelity: Table
     problems: Table
+    #: Cold start and memory per call (None where the run has none), and how workers warmed up.
+    cold_start: Table | None = None
+    memory: Table | None = None
+    steady_note: str = ""
 
 
 def report_content(run: Run, charts: list[ChartFile]) -> ReportContent:
@@ -80,4 +84,7 @@ def report_content(run: Run, charts: list[ChartFile]) -> ReportContent:
         call_paths=call_path_table(run),
         fidelity=fidelity_matrix_table(run),
         problems=problem_table(run),
+        cold_start=first_calls.cold_start_table(run),
+        memory=first_calls.memory_table(run),
+        steady_note=first_calls.steady_note(run),
     )

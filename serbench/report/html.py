@@ -54,6 +54,8 @@ def render_html(run: Run, charts: list[ChartFile]) -> str:
     nav = [("environment", "Environment"), ("how-to-read", "How to read this"),
            ("summary", "Summary per payload"),
            *((f"chart-{c.slug}", c.title) for c in charts),
+           *((("first-calls", "Cold start and memory per call"),)
+             if content.cold_start or content.memory else ()),
            ("codecs", "Codecs: the timed call paths"),
            ("fidelity", "Fidelity: what each codec round-trips"),
            ("problems", "Skipped and failed cells")]

@@ -44,6 +44,12 @@ def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:
         svg = Path(os.path.relpath(chart.svg, md_dir)).as_posix()
         lines += [f"### {chart.title}", "", f"![{chart.title}]({link})", "",
                   f"{chart.caption} ([SVG]({svg}))", ""]
+    if content.cold_start or content.memory:
+        lines += ["## Cold start and memory per call", "", content.steady_note, ""]
+        for title, table in (("Cold start: a fresh process's first call", content.cold_start),
+                             ("Memory per call", content.memory)):
+            if table is not None:
+                lines += [f"### {title}", "", table_markdown(table), ""]
     lines += ["## Codecs: the timed call paths", "", table_markdown(content.call_paths), "",
               "## Fidelity: what each codec round-trips", "", table_markdown(content.fidelity),
               "", "## Skipped and failed cells", ""]

@@ -14,10 +14,12 @@ from serbench.common.vocabulary import FAMILY_GENERAL, OK, PERCENTILE_KEYS, TIME
 FLOAT_COLUMNS = frozenset({
     "mean_s", "stdev_s", *PERCENTILE_KEYS, "msgs_per_s", "mb_per_s", "objects_per_s",
     "mean_lo_s", "mean_hi_s", "ratio", "ratio_lo", "ratio_hi", "floor_ratio", "floor_ratio_lo",
-    "floor_ratio_hi", "p999_lo_s", "p999_hi_s"})
+    "floor_ratio_hi", "p999_lo_s", "p999_hi_s", "warmup_s", "faults_per_call",
+    "cold_import_s", "cold_first_s"})
 INT_COLUMNS = frozenset({
     "encoded_bytes", "zlib_bytes", "reference_bytes", "payload_size", "samples", "processes",
-    "ratio_rounds", "rank", "reply_bytes"})
+    "ratio_rounds", "rank", "reply_bytes", "settled_workers", "cold_first_faults",
+    "cold_rss_growth", "alloc_peak_bytes", "retained_bytes", "retained_blocks"})
 #: Fields filled from the pyperf suites, not from summary.csv.
 SUITE_FIELDS = frozenset({"values", "process_means"})
 
@@ -78,6 +80,18 @@ class CellRecord:
     #: what a schema codec's timed calls cover.
     family: str = ""
     timing: str = ""
+    #: Steady state, cold start and memory per call (serbench.cells.steady, .firsts, .memory):
+    #: medians over worker processes; None in runs before them and where a scenario has none.
+    warmup_s: float | None = None
+    settled_workers: int | None = None
+    faults_per_call: float | None = None
+    cold_import_s: float | None = None
+    cold_first_s: float | None = None
+    cold_first_faults: int | None = None
+    cold_rss_growth: int | None = None
+    alloc_peak_bytes: int | None = None
+    retained_bytes: int | None = None
+    retained_blocks: int | None = None
     #: pyperf's values (seconds per call), one per timed value over every worker process.
     values: tuple[float, ...] = ()
     #: The mean of each worker process's values (the unit of replication), in file order.

@@ -44,6 +44,13 @@ FORMAT_2_COLUMNS = (
     "floor_ratio", "floor_ratio_lo", "floor_ratio_hi", "rank", "tied_with", "suspect",
     "p999_lo_s", "p999_hi_s", "reply_bytes")
 
+#: The columns of the steady state, cold start and memory per call (added within format 2:
+#: a run before them has them empty). Medians over the cell's worker processes.
+ACCURACY_COLUMNS = (
+    "warmup_s", "settled_workers", "faults_per_call", "cold_import_s", "cold_first_s",
+    "cold_first_faults", "cold_rss_growth", "alloc_peak_bytes", "retained_bytes",
+    "retained_blocks")
+
 COLUMNS = [
     "codec", "scenario", "transport", "payload", "status",
     "mean_s", "stdev_s", "p50_s", "p90_s", "p99_s", "p999_s", "max_s",
@@ -54,6 +61,7 @@ COLUMNS = [
     *FORMAT_2_COLUMNS,
     # the codec zoo: codecs are ranked within their family; what a schema codec's timing covers
     "family", "timing",
+    *ACCURACY_COLUMNS,
     "detail",
 ]
 

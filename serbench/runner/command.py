@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serbench.common.cell import Cell
-from serbench.common.vocabulary import SOCKET_SCENARIOS
+from serbench.common.vocabulary import MALLOC_STEADY, SOCKET_SCENARIOS
 from serbench.runner.probe import CodecOnPayload
 from serbench.transport import placement
 
@@ -60,13 +60,15 @@ def worker_command(cell: Cell, prep: CodecOnPayload, w: WorkerBudget, loops: int
                    gc: str, number: int, output: Path, samples_dir: Path,
                    payload_cache: Path | None = None,
                    codec_target: str | None = None,
-                   link_endpoints: str | None = None) -> list[str]:
+                   link_endpoints: str | None = None,
+                   malloc: str = MALLOC_STEADY) -> list[str]:
     """`python -m serbench.cells.cell --worker ...` for one cell in one round (across the
     run's link when `link_endpoints` is given: serbench.transport.link.endpoints)."""
     cmd = [sys.executable, "-m", "serbench.cells.cell", "--worker", "--worker-task=0",
            "--codec", cell.codec, "--payload", cell.payload, "--scenario", cell.scenario,
            "--bench-name", cell.name(prep.payload.label), "--pin", pin, "--gc", gc,
-           "--round", str(number), "--samples-dir", str(samples_dir), "--output", str(output),
+           "--malloc", malloc, "--round", str(number), "--samples-dir", str(samples_dir),
+           "--output", str(output),
            "--quiet", "--loops", str(loops), "--values", str(w.values),
            "--warmups", str(w.warmups)]
     if cell.transport:

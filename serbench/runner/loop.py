@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from serbench.cells.allocator import malloc_record
 from serbench.codecs import codec_target
 from serbench.common.cell import Cell
 from serbench.common.processes import signals_held
@@ -115,6 +116,7 @@ class _Run:
         self.kept = 0
         self.env = environment.collect({
             "matrix": plan.matrix.to_dict(), "pin": plan.matrix.pin, "gc": plan.matrix.gc,
+            "malloc": malloc_record(plan.matrix.malloc),
             "worker_budget": dataclasses.asdict(plan.worker),
             "round_budget": dataclasses.asdict(plan.rounds),
             "format_version": results.FORMAT_VERSION,
@@ -271,7 +273,8 @@ class _Run:
                                  samples_dir,
                                  self.prober.cache_file(cell.payload, self.cache_dir),
                                  codec_target(cell.codec),
-                                 link_endpoints=self.link.worker_arg if self.link else None)
+                                 link_endpoints=self.link.worker_arg if self.link else None,
+                                 malloc=self.plan.matrix.malloc)
             started = self.plan.clock()
             error = run_cell_program(cmd, work / "log.txt", self.plan.cell_timeout_s)
             worker_s = self.plan.clock() - started

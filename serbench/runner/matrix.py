@@ -23,6 +23,8 @@ from serbench.common.errors import UserError, unknown_name
 from serbench.common.units import parse_size
 from serbench.common.vocabulary import (
     GC_POLICIES,
+    MALLOC_POLICIES,
+    MALLOC_STEADY,
     PIN_MODES,
     SCENARIOS,
     SOCKET_SCENARIOS,
@@ -71,6 +73,7 @@ class Matrix:
     budget: Budget = field(default_factory=Budget)
     pin: str = "same"
     gc: str = "on"
+    malloc: str = MALLOC_STEADY
     source: str = "<built in>"
     #: A link spec (`100mbit,1ms`): the socket scenarios run across it (serbench.transport.link).
     link: str | None = None
@@ -124,13 +127,14 @@ def load_matrix(path: Path) -> Matrix:
     if not isinstance(options, dict):
         raise bad("options", "[options] must be a table")
     for key in options:
-        if key not in ("pin", "gc"):
-            raise bad(key, f"unknown key {key!r} in [options]; known keys: gc, pin")
+        if key not in ("pin", "gc", "malloc"):
+            raise bad(key, f"unknown key {key!r} in [options]; known keys: gc, malloc, pin")
     matrix = Matrix(
         codecs=lists["codecs"], payloads=lists["payloads"],
         transports=lists.get("transports", list(TRANSPORTS)),
         scenarios=lists.get("scenarios", list(SCENARIOS)),
         budget=budget, pin=str(options.get("pin", "same")), gc=str(options.get("gc", "on")),
+        malloc=str(options.get("malloc", MALLOC_STEADY)),
         source=str(path), link=_link_key(data, bad),
     )
     _validate_names(matrix, text, path)
@@ -146,6 +150,7 @@ def _validate_names(matrix: Matrix, text: str, path: Path) -> None:
         ("scenarios", matrix.scenarios, check_scenario),
         ("pin", [matrix.pin], lambda v: _check_in("pin mode", v, PIN_MODES)),
         ("gc", [matrix.gc], lambda v: _check_in("gc policy", v, GC_POLICIES)),
+        ("malloc", [matrix.malloc], lambda v: _check_in("malloc policy", v, MALLOC_POLICIES)),
     ]
     for key, values, check in checks:
         for value in values:
@@ -281,6 +286,8 @@ def validate(matrix: Matrix) -> None:
         raise unknown_name("pin mode", matrix.pin, list(PIN_MODES))
     if matrix.gc not in GC_POLICIES:
         raise unknown_name("gc policy", matrix.gc, list(GC_POLICIES))
+    if matrix.malloc not in MALLOC_POLICIES:
+        raise unknown_name("malloc policy", matrix.malloc, list(MALLOC_POLICIES))
     if matrix.link is not None:
 
         parse_link(matrix.link)

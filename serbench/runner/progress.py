@@ -66,6 +66,41 @@ def final_tables(records: Iterable[CellRecord]) -> str:
     return "\n".join(out)
 
 
+def memory_lines(records: Iterable[CellRecord]) -> list[str]:
+    """Per codec x payload, beside the time tables: the traced peak of one encode and one
+    decode, and the decode's minor page faults per call at steady state."""
+    from tabulate import tabulate
+
+    figures: dict[tuple[str, str], dict[str, dict[str, object]]] = {}
+    for r in records:
+        if r.cell.scenario in ("encode", "decode") and r.row.get("alloc_peak_bytes") is not None:
+            key = (r.cell.codec, str(r.row.get("payload", r.cell.payload)))
+            figures.setdefault(key, {})[r.cell.scenario] = r.row
+    if not figures:
+        return []
+    payloads = list(dict.fromkeys(p for _, p in figures))
+    codecs = list(dict.fromkeys(c for c, _ in figures))
+    table = [[codec, *(_memory_text(figures.get((codec, p), {})) for p in payloads)]
+             for codec in codecs]
+    return ["memory per call: traced peak of encode / decode, decode's minor faults per call "
+            "(untimed pass; docs/crosscheck.md)",
+            tabulate(table, headers=["codec", *payloads], disable_numparse=True), ""]
+
+
+def _memory_text(rows: dict[str, dict[str, object]]) -> str:
+    def size(row: dict[str, object] | None) -> str:
+        value = row.get("alloc_peak_bytes") if row else None
+        if not isinstance(value, int | float):
+            return "-"
+        return next(f"{value / s:.3g} {u}" for u, s in (("MB", 1e6), ("kB", 1e3), ("B", 1))
+                    if value >= s or s == 1)
+
+    decode = rows.get("decode")
+    faults = decode.get("faults_per_call") if decode else None
+    return (f"{size(rows.get('encode'))} / {size(decode)}"
+            + (f", {float(faults):g} flt" if isinstance(faults, int | float) else ""))
+
+
 def _column(record: CellRecord) -> str:
     label = str(record.row.get("payload", record.cell.payload))
     return f"{record.cell.transport}/{label}" if record.cell.transport else label

@@ -3,6 +3,7 @@ workers produced so far (mean, percentiles of the pooled samples, throughput).""
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from serbench.common.cell import Cell
@@ -36,7 +37,8 @@ def measured_columns(cell: Cell, row: dict[str, Any], bench: Any, pooled: Any,
     values = bench.get_nvalue()
     mean = bench.mean()
     out: dict[str, Any] = {"mean_s": mean, "values": values,
-                           "stdev_s": bench.stdev() if values > 1 else None}
+                           "stdev_s": bench.stdev() if values > 1 else None,
+                           **worker_columns(bench)}
     if cell.scenario == "roundtrip":
         if pooled is not None and pooled.size:
             out.update({f"{k}_s": v for k, v in latency_percentiles(pooled).items()},
@@ -47,6 +49,33 @@ def measured_columns(cell: Cell, row: dict[str, Any], bench: Any, pooled: Any,
         out.update(msgs_per_s=per_s, mb_per_s=(row.get("encoded_bytes") or 0) * per_s / 1e6)
         if cell.scenario == "stream":
             out.update(objects_per_s=per_s * items)
+    return out
+
+
+#: summary column -> the worker metadata it is the median of (serbench.cells.cell).
+WORKER_FIGURES = {
+    "warmup_s": "serbench_warmup_s", "faults_per_call": "serbench_faults_per_call",
+    "cold_import_s": "serbench_cold_import_s", "cold_first_s": "serbench_cold_first_s",
+    "cold_first_faults": "serbench_cold_first_faults",
+    "cold_rss_growth": "serbench_cold_rss_growth",
+    "alloc_peak_bytes": "serbench_alloc_peak_bytes",
+    "retained_bytes": "serbench_retained_bytes", "retained_blocks": "serbench_retained_blocks"}
+_INTEGER_FIGURES = frozenset({"cold_first_faults", "cold_rss_growth", "alloc_peak_bytes",
+                              "retained_bytes", "retained_blocks"})
+
+
+def worker_columns(bench: Any) -> dict[str, Any]:
+    """The steady-state, cold-start and memory columns: each the median over the worker
+    processes that recorded it (None where none did), and how many workers settled."""
+    metas = [run.get_metadata() for run in bench.get_runs()]
+    out: dict[str, Any] = {}
+    for column, key in WORKER_FIGURES.items():
+        seen = sorted(float(m[key]) for m in metas if key in m)
+        value = statistics.median(seen) if seen else None
+        out[column] = (round(value) if value is not None and column in _INTEGER_FIGURES
+                       else value)
+    flags = [int(m["serbench_warmup_settled"]) for m in metas if "serbench_warmup_settled" in m]
+    out["settled_workers"] = sum(flags) if flags else None
     return out
 
 

@@ -13,7 +13,7 @@ from serbench.results import files as results
 _CSV_COLUMNS = ["pair", "scenario", "codec", "bytes", "figure", "ratio", "target",
                 "meets_target", "raw_mean_s", "serbench_mean_s", "raw_p50_s", "serbench_p50_s",
                 "raw_mb_per_s", "serbench_mb_per_s", "client_peak_bytes", "server_peak_bytes",
-                "floor_call"]
+                "floor_call", "serbench_faults_per_call", "serbench_settled_workers"]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -40,8 +40,8 @@ def format_markdown(rows: list[dict[str, Any]], env: dict[str, Any]) -> str:
     lines = [f"Harness cost, {env.get('start', '')[:10]}, {env.get('cpu_model')} "
              f"({env.get('cpu_count')} CPUs), Python {env.get('python')}, "
              f"pyperf {env.get('libraries', {}).get('pyperf')}", "",
-             "| pair | floor | serbench | figure | ratio | target | met |",
-             "|---|---|---|---|---|---|---|"]
+             "| pair | floor | serbench | figure | ratio | target | met | faults/call |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r["scenario"] == "roundtrip":
             floor, mine = _fmt(r["raw_p50_s"]), _fmt(r["serbench_p50_s"])
@@ -52,8 +52,10 @@ def format_markdown(rows: list[dict[str, Any]], env: dict[str, Any]) -> str:
             mine = f"server {r['server_peak_bytes'] / 1e6:.0f} MB"
         else:
             floor, mine = _fmt(r["raw_mean_s"]), _fmt(r["serbench_mean_s"])
+        faults = r.get("serbench_faults_per_call")
         lines.append(f"| {r['pair']} | {floor} | {mine} | {r['figure']} | {r['ratio']:.3f} "
-                     f"| {r['target']} | {'yes' if r['meets_target'] else 'NO'} |")
+                     f"| {r['target']} | {'yes' if r['meets_target'] else 'NO'} "
+                     f"| {'' if faults is None else f'{faults:g}'} |")
     codec_rows = [r for r in rows if r["scenario"] in ("encode", "decode")]
     if codec_rows:
         missed = [r["pair"] for r in codec_rows if not r["meets_target"]]

@@ -34,6 +34,7 @@ from serbench.results import environment
 from serbench.results import files as results
 from serbench.results.record import pool_samples
 from serbench.runner.processes import run_cell_program
+from serbench.runner.rows import worker_columns
 from serbench.stats.percentiles import latency_percentiles
 from serbench.transport import placement
 
@@ -275,12 +276,18 @@ def judge(scenario: str, floor: float, mine: float) -> tuple[float, bool]:
 
 def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
     means = {}
+    mine = None
     for side in (RAW, SERBENCH):
         suite = results.load_suite(outdir / f"{side}.json")
-        means[side] = suite.get_benchmark(pair.name).mean()
+        bench = suite.get_benchmark(pair.name)
+        means[side] = bench.mean()
+        mine = bench if side == SERBENCH else mine
+    steady = worker_columns(mine) if mine is not None else {}
     row: dict[str, Any] = {"pair": pair.name, "scenario": pair.scenario, "codec": pair.codec,
                            "bytes": pair.encoded_bytes, "raw_mean_s": means[RAW],
-                           "serbench_mean_s": means[SERBENCH], "floor_call": pair.floor_call}
+                           "serbench_mean_s": means[SERBENCH], "floor_call": pair.floor_call,
+                           "serbench_faults_per_call": steady.get("faults_per_call"),
+                           "serbench_settled_workers": steady.get("settled_workers")}
     if pair.scenario == "roundtrip":
         p50 = {side: latency_percentiles(_pooled(work, side, pair.name))["p50"]
                for side in (RAW, SERBENCH)}

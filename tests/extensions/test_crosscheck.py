@@ -1,0 +1,111 @@
+"""`serbench crosscheck`'s parts: the filesystem document, both peer methods' plumbing, the
+join of the two sides; the real pytest-benchmark run is in the slow set."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from serbench.common.errors import UserError
+from serbench.extensions.crosscheck import pytest_method
+from serbench.extensions.crosscheck.cases import Case, prepared_call
+from serbench.extensions.crosscheck.documents import (
+    count_nodes,
+    filesystem_tree,
+    payload_specs,
+    write_filesystem,
+)
+from serbench.extensions.crosscheck.output import format_rows, summary_line
+from serbench.extensions.crosscheck.run import TOLERANCE, join
+
+
+def test_the_filesystem_tree_has_the_nodes_asked_for_and_is_seeded() -> None:
+    tree = filesystem_tree(1000)
+    assert count_nodes(tree) == 1000
+    assert tree == filesystem_tree(1000)
+    assert tree != filesystem_tree(1000, seed=7)
+    assert count_nodes(filesystem_tree(1)) == 1
+    assert tree["type"] == "directory"
+    files = [n for n in tree["contents"] if n["type"] == "file"]
+    assert files and set(files[0]) >= {"name", "created_by", "created_at", "nbytes",
+                                        "permissions"}
+
+
+def test_the_document_is_written_as_a_payload_file(tmp_path: Path) -> None:
+    path = write_filesystem(tmp_path)
+    assert count_nodes(json.loads(path.read_text())) == 1000
+    specs = payload_specs(path, ("canada",))
+    assert specs == {"canada": "corpus:canada", "filesystem": f"file:{path}"}
+
+
+def test_a_case_times_the_codec_call_of_a_worker() -> None:
+    call, arg = prepared_call(Case("json", "small", "decode"))
+    assert isinstance(arg, memoryview)
+    encode, obj = prepared_call(Case("json", "small", "encode"))
+    assert call(memoryview(encode(obj))) == call(arg)
+    assert Case.parse("json|small|decode") == Case("json", "small", "decode")
+
+
+def test_msgspecs_method_prints_seconds_per_call() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "serbench.extensions.crosscheck.timeit_method",
+         "json|small|encode"], capture_output=True, text=True, timeout=60, check=True)
+    row = json.loads(done.stdout)
+    assert row["case"] == "json|small|encode"
+    assert 0 < row["seconds"] < 0.2
+
+
+def test_pytest_benchmarks_report_is_read_by_case() -> None:
+    report = {"benchmarks": [
+        {"params": {"ident": "orjson|corpus:canada|decode"}, "stats": {"median": 0.0044}},
+        {"params": {"ident": "json|corpus:canada|decode"}, "stats": {"median": 0.019}}]}
+    assert pytest_method.medians(report) == {"orjson|corpus:canada|decode": 0.0044,
+                                             "json|corpus:canada|decode": 0.019}
+    assert pytest_method.medians({}) == {}
+
+
+def test_orjsons_command_line_is_orjsons(tmp_path: Path) -> None:
+    cmd = pytest_method.command(tmp_path, pytest_method.PytestBudget())
+    assert {"--benchmark-min-time=1", "--benchmark-max-time=5", "--benchmark-disable-gc",
+            "--random-order"} <= set(cmd)
+
+
+def test_a_missing_plugin_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pytest_method, "missing_plugins", lambda: ["pytest-random-order"])
+    with pytest.raises(UserError, match=r"pytest-random-order.*serbench\[crosscheck\]"):
+        pytest_method.run_cases([Case("json", "small", "encode")], tmp_path)
+
+
+def test_join_takes_serbench_over_the_peer_and_judges_five_percent() -> None:
+    cases = [Case("orjson", "corpus:canada", "decode"), Case("json", "corpus:canada", "decode"),
+             Case("ujson", "corpus:canada", "decode")]
+    ours = {("orjson", "decode", "corpus:canada"): {"mean_s": "0.0046", "payload":
+                                                    "corpus-canada", "faults_per_call": "0",
+                                                    "settled_workers": "3", "processes": "3",
+                                                    "status": "ok"},
+            ("json", "decode", "corpus:canada"): {"mean_s": "0.0200", "payload": "corpus-canada",
+                                                  "status": "ok"}}
+    theirs = {c.ident: 0.0044 if c.codec == "orjson" else 0.0190 for c in cases}
+    rows = join("orjson", cases, theirs, ours)
+    assert [round(r["ratio"], 4) if r["ratio"] else None for r in rows] == [1.0455, 1.0526,
+                                                                           None]
+    assert [r["agrees"] for r in rows] == [True, False, None]
+    assert rows[2]["status"] == "missing"
+    assert summary_line(rows, TOLERANCE) == (
+        "1 of 2 cells within ±5% of the peer's method; 1 without both figures")
+    lines = format_rows(rows).splitlines()[2:]
+    assert [line.split()[1] for line in lines] == ["json", "orjson", "ujson"]  # worst first
+
+
+@pytest.mark.slow
+def test_orjsons_method_runs_pytest_benchmark_for_real(tmp_path: Path) -> None:
+    if pytest_method.missing_plugins():
+        pytest.skip("the crosscheck extra is not installed")
+    cases = [Case("json", "small", "encode"), Case("json", "small", "decode")]
+    medians = pytest_method.run_cases(cases, tmp_path, pytest_method.PytestBudget(0.01, 0.05))
+    assert set(medians) == {c.ident for c in cases}
+    assert all(0 < s < 0.01 for s in medians.values())
