@@ -205,6 +205,10 @@ def environment_differences(env_a: dict[str, Any], env_b: dict[str, Any]) -> lis
                       ("pickle_protocol", "pickle protocol")):
         if env_a.get(key) != env_b.get(key):
             out.append(f"{what} {env_a.get(key)!s} vs {env_b.get(key)!s}")
+    policies = [_dict(e.get("malloc")).get("policy", "default (not recorded)")
+                for e in (env_a, env_b)]
+    if policies[0] != policies[1]:
+        out.append(f"allocator policy {policies[0]} vs {policies[1]}")
     libs_a, libs_b = _dict(env_a.get("libraries")), _dict(env_b.get("libraries"))
     changed = [f"{name} {libs_a.get(name)} vs {libs_b.get(name)}"
                for name in sorted(set(libs_a) | set(libs_b))

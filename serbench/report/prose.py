@@ -43,6 +43,11 @@ def environment_items(env: dict[str, Any]) -> list[tuple[str, str]]:
     gc = str(env.get("gc", "?"))
     items.append(("GC", {"on": "on (gc.freeze() after set-up)", "off": "off while timing"}
                   .get(gc, gc)))
+    malloc = env.get("malloc")
+    if isinstance(malloc, dict):
+        items.append(("Allocator", f"{malloc.get('policy')}: {malloc.get('settings')}"
+                      + (f"; GLIBC_TUNABLES={malloc['GLIBC_TUNABLES']}"
+                         if malloc.get("GLIBC_TUNABLES") else "")))
     date = f"{env.get('start', '?')} to {env.get('end', '?')}"
     if env.get("resumed"):
         date += f" (resumed {env['resumed']})"

@@ -216,6 +216,26 @@ def test_environment_records_machine_versions_matrix_and_times(run_dir: Path) ->
     assert "pickle.dumps" in env["codecs"]["pickle"]["call_path"]
     assert env["format_version"] == 2 and env["rounds"]["completed"] == 1
     assert not list(run_dir.rglob("*.tmp"))
+    assert env["malloc"]["policy"] == "steady"
+
+
+def test_every_worker_records_its_cold_start_memory_and_allocator(run_dir: Path) -> None:
+    """Cold start for every scenario but the stream, memory for encode and decode (round 1),
+    the allocator policy applied in every worker on glibc."""
+    for row in _rows(run_dir):
+        if row["status"] != "ok":
+            continue
+        assert row["cold_import_s"] != ""
+        assert (row["cold_first_s"] != "") == (row["scenario"] != "stream"), row["benchmark"]
+        has_memory = row["scenario"] in ("encode", "decode")
+        assert (row["alloc_peak_bytes"] != "") == has_memory, row["benchmark"]
+        assert row["settled_workers"] == "0"  # --debug-single-value: no warm-up at all
+    for codec in ("pickle", "orjson"):
+        for bench in pyperf.BenchmarkSuite.load(str(run_dir / f"{codec}.json")).get_benchmarks():
+            meta = bench.get_runs()[-1].get_metadata()
+            assert meta["serbench_malloc"] == "steady"
+            if sys.platform.startswith("linux"):
+                assert meta["serbench_malloc_applied"] == "mallopt"
 
 
 def test_default_matrix_is_embedded_parsed_and_expanded() -> None:

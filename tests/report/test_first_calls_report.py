@@ -71,3 +71,14 @@ def test_both_formats_show_the_section_and_the_policy(old_run: Run, tmp_path: Pa
     assert "workers settled." in page  # every one of them
     text = render_markdown(run, [], tmp_path)
     assert "## Cold start and memory per call" in text
+
+
+def test_the_allocator_policy_is_in_the_environment_and_compared() -> None:
+    from serbench.report.compare import environment_differences
+    from serbench.report.prose import environment_items
+
+    steady = {"malloc": {"policy": "steady", "settings": "mallopt(...)", "GLIBC_TUNABLES": None}}
+    assert ("Allocator", "steady: mallopt(...)") in environment_items(steady)
+    assert environment_differences({}, steady) == [
+        "allocator policy default (not recorded) vs steady"]
+    assert environment_differences(steady, steady) == []
