@@ -114,3 +114,26 @@ def test_report_ends_with_the_verdict(tmp_path: Path) -> None:
     assert verdict and all(line.startswith("  ") for line in verdict)
     assert f"  records-100 round trip (tcp): msgspec-json  1.26{X} faster than pickle" in verdict
     assert any("(tie: " in line for line in verdict)
+
+
+def test_the_ci_workflow_in_the_docs_parses_and_every_command_in_it_does() -> None:
+    import shlex
+
+    import yaml
+
+    doc = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    workflow = yaml.safe_load(block)
+    steps = workflow["jobs"]["gate"]["steps"]
+    commands = [line.strip() for step in steps for line in step.get("run", "").splitlines()
+                if "serbench " in line]
+    assert len(commands) == 3 and "--fail-slower" in commands[-1]
+    for command in commands:
+        words = shlex.split(command.split(">>")[0])
+        argv = words[words.index(next(w for w in words if w.endswith("serbench"))) + 1:]
+        args = build_parser(argv).parse_args(argv)  # exits 2 on a flag that does not exist
+        assert args.command in ("run", "compare")
+        if args.command == "run":
+            assert args.strict and args.seed == 1
+        else:
+            assert args.fail_slower == 10 and args.md
