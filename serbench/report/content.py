@@ -20,7 +20,7 @@ from serbench.report.report_tables import (
     percentile_table,
     problem_table,
 )
-from serbench.report.text import measure_title
+from serbench.report.text import measure_title, suspect_note
 from serbench.report.verdict import factor_words, verdicts
 
 #: The report's sections in reading order, (anchor, heading): the answer first, environment and
@@ -134,6 +134,7 @@ def verdict_sections(run: Run, charts: list[ChartFile]) -> tuple[VerdictSection,
                 lines.append(VerdictLine(pick.question, "none", pick.note))
                 continue
             answer = (f"tie: {', '.join(pick.codecs)}" if pick.ties else pick.codec)
+            answer += suspect_note(pick.suspect)
             where = "" if pick.measure == verdict.measure else f" ({measure_title(pick.measure)})"
             detail = "; ".join(w for w in (pick.figure + where, factor_words(pick)) if w)
             lines.append(VerdictLine(pick.question, answer, detail))

@@ -51,6 +51,8 @@ class Pick:
     #: The winner's figure in words (a time, a size).
     figure: str = ""
     note: str = ""
+    #: Why the run flagged the winner's cell as suspect ("" when it did not).
+    suspect: str = ""
 
     @property
     def codecs(self) -> tuple[str, ...]:
@@ -167,7 +169,7 @@ def _fastest(run: Run, measure: str, payload: str, question: str, keep: Filter) 
     versus = _versus(run, measure, payload, winner, others)
     factor = (_speedup(run, versus, winner) if versus is not None else None)
     return Pick(question, measure, winner.codec, ties, versus.codec if versus else "", factor,
-                _time_words(winner))
+                _time_words(winner), suspect=winner.suspect)
 
 
 def _versus(run: Run, measure: str, payload: str, winner: CellResult,
@@ -272,9 +274,15 @@ def factor_words(pick: Pick) -> str:
     if pick.factor is None or not pick.versus:
         return ""
     word = "smaller" if pick.question == SMALLEST else "faster"
-    estimate = pick.factor.estimate
-    spread = (f" ± {(pick.factor.high - pick.factor.low) / 2:.2f}"  # type: ignore[operator]
-              if pick.factor.known else "")
+    factor = pick.factor
+    if factor.estimate < 1 and factor.estimate > 0:  # a subset's winner behind the reference
+        word = "larger" if pick.question == SMALLEST else "slower"
+        factor = Interval(1 / factor.estimate,
+                          1 / factor.high if factor.high else None,
+                          1 / factor.low if factor.low else None, factor.n)
+    estimate = factor.estimate
+    spread = (f" ± {(factor.high - factor.low) / 2:.2f}"  # type: ignore[operator]
+              if factor.known else "")
     # A winner the run cannot separate from `versus` is not claimed faster than it.
     unshown = " (not significant)" if pick.versus in pick.ties else ""
     return f"{estimate:.2f}{spread}{TIMES} {word} than {pick.versus}{unshown}"
@@ -292,7 +300,8 @@ def verdict_text(run: Run) -> list[str]:
     for verdict in verdicts(run):
         for pick in verdict.by_measure:
             head = f"{verdict.payload} {measure_title(pick.measure)}:"
-            tail = " ".join(w for w in (factor_words(pick), tie_words(pick)) if w)
+            tail = " ".join(w for w in (factor_words(pick), tie_words(pick),
+                                        "[suspect]" if pick.suspect else "") if w)
             lines.append(f"{head} {pick.codec}  {tail}".rstrip())
         others = [" ".join(w for w in (f"{_short(p.question)}: {p.codec}", tie_words(p)) if w)
                   for p in verdict.picks[1:] if p.codec]

@@ -3,6 +3,7 @@ the Pareto front of time and size, and the terminal's hyperfine-style lines."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from test_report_data import FIXTURE
 
 from serbench.common.vocabulary import FAMILY_GENERAL, FAMILY_TYPED
+from serbench.report.content import verdict_sections
 from serbench.report.data import CellResult, Run, load_run, make_run
 from serbench.report.text import TIMES as X
 from serbench.report.verdict import (
@@ -18,6 +20,7 @@ from serbench.report.verdict import (
     SAFE,
     SMALLEST,
     VALIDATING,
+    factor_words,
     verdict_text,
     verdicts,
 )
@@ -130,3 +133,21 @@ def test_the_fixture_ties_where_its_t_test_cannot_separate() -> None:
     only = by["numpy-100"]
     assert {c for p in only.picks for c in p.codecs} == {"pickle"}
     assert only.picks[1].codec == "" and only.picks[2].codec == ""
+
+
+def test_a_winner_behind_the_reference_is_said_slower_and_a_suspect_one_marked() -> None:
+    table = dict(TABLE)
+    table["msgpack"] = ([12.0, 12.1, 11.9, 12.05], 300, "exact", FAMILY_GENERAL, True, True)
+    table["twin"] = ([14.0, 14.1, 13.9, 14.0], 300, "exact", FAMILY_GENERAL, True, True)
+    table["json"] = ([16.0, 16.1, 15.9, 16.0], 900, "exact", FAMILY_GENERAL, True, False)
+    run = synthetic_run(table)
+    safe = picks(run)[SAFE]
+    assert safe.codec == "msgpack" and safe.versus == "pickle"
+    assert factor_words(safe).startswith("1.20 ± ") and factor_words(safe).endswith(
+        f"{X} slower than pickle")
+    cells = [dataclasses.replace(c, suspect="faster than the floor") if c.codec == "fastpy"
+             else c for c in run.cells]
+    flagged = make_run(run.directory, run.environment, cells, run.rounds)
+    assert verdict_text(flagged)[0].endswith("[suspect]")
+    (section,) = verdict_sections(flagged, [])
+    assert "suspect" in section.lines[0].answer
