@@ -174,10 +174,11 @@ def _fastest(run: Run, measure: str, payload: str, question: str, keep: Filter) 
 
 def _versus(run: Run, measure: str, payload: str, winner: CellResult,
             others: Sequence[CellResult]) -> CellResult | None:
-    """What the winner is held against: the reference codec, else the runner-up."""
+    """What the winner is held against: the reference codec when it is of the winner's family
+    (its timings cover the same work), else the runner-up."""
     reference = run.cell(REFERENCE_CODEC, measure, payload)
     if (reference is not None and reference.codec != winner.codec and reference.rankable
-            and reference.mean_s is not None):
+            and reference.mean_s is not None and reference.headline == winner.headline):
         return reference
     return others[0] if others else None
 

@@ -79,6 +79,8 @@ def test_each_question_has_its_own_winner() -> None:
     # Sizes are counts: the smallest across families (the typed model's 250 B).
     assert (found[SMALLEST].codec, found[SMALLEST].ties) == ("model", ())
     assert (found[VALIDATING].codec, found[VALIDATING].ties) == ("model", ())
+    # Held against its own family (here: none), never against pickle's different work.
+    assert found[VALIDATING].versus == "" and found[VALIDATING].factor is None
 
 
 def pytest_approx(value: float) -> object:
