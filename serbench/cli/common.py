@@ -7,10 +7,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
+from serbench.common.errors import UserError
+from serbench.common.units import parse_duration
 from serbench.results.files import ResultsError
 
+#: Exit code of a check the user asked for that failed: `compare --fail-slower` found a cell
+#: slower beyond the threshold, `run --strict` a suspect run or a failed cell.
+EXIT_CHECK_FAILED = 1
 #: Exit code of a usage error (argparse's own) and of a `UserError`.
 EXIT_USAGE = 2
 #: Exit code after Ctrl-C, as a shell reports a process killed by SIGINT.
@@ -20,6 +25,27 @@ if TYPE_CHECKING:
     #: What `add_subparsers` returns; each command module registers itself on it.
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
     Register: TypeAlias = Callable[[Subparsers], None]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (`serbench: error: ...`), like every other error:
+    a script's log then holds the reason, not a screen of usage."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line naming the command and its --help, and exit with `EXIT_USAGE`."""
+        command = self.prog.removeprefix("serbench").strip()
+        where = f"{command}: " if command else ""
+        print_error(f"{where}{message} (see: {self.prog} --help)")
+        sys.exit(EXIT_USAGE)
+
+
+def duration(text: str) -> float:
+    """An argparse `type` for every duration flag: seconds, from the one grammar of
+    `serbench.common.units` (a number of seconds, or with a unit: ns, us, ms, s, m, h)."""
+    try:
+        return parse_duration(text, positive=True)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def split_list(text: str) -> list[str]:

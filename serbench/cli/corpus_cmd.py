@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES, say
+from serbench.cli.common import say
+from serbench.cli.helptext import command_help
 from serbench.common.errors import unknown_name
 from serbench.common.tables import format_table
 from serbench.payloads.corpus import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 def add_corpus_command(sub: Subparsers) -> None:
     """Register `corpus` and its three subcommands on the CLI's subparsers."""
 
-    p = sub.add_parser("corpus", help=SUMMARIES["corpus"])
+    p = sub.add_parser("corpus", **command_help("corpus"))
     actions = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--dir", type=Path, default=None,

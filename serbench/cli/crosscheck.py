@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES, say, split_list
+from serbench.cli.common import say, split_list
+from serbench.cli.helptext import command_help
 from serbench.common.errors import UserError
 from serbench.extensions.crosscheck.documents import CORPUS_DOCUMENTS
 from serbench.extensions.crosscheck.output import format_rows, summary_line
@@ -21,13 +22,7 @@ if TYPE_CHECKING:
 
 def add_crosscheck_command(sub: Subparsers) -> None:
     """Register `crosscheck` on the CLI's subparsers."""
-    p = sub.add_parser(
-        "crosscheck", help=SUMMARIES["crosscheck"],
-        description="Time the same codec calls on the same inputs with serbench and with "
-                    "orjson's (pytest-benchmark) and msgspec's (timeit autorange) own methods, "
-                    "and print serbench / peer per cell. Needs `pip install "
-                    "'serbench[crosscheck]'` and `serbench corpus fetch`.",
-        epilog="example: serbench crosscheck -o results/crosscheck   (about 8 minutes)")
+    p = sub.add_parser("crosscheck", **command_help("crosscheck"))
     p.add_argument("-o", "--output", metavar="DIR",
                    help="results directory (default: results/crosscheck-<time>)")
     p.add_argument("--peers", default=",".join(PEERS),

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES
+from serbench.cli.helptext import command_help
 from serbench.extensions.harness import wallclock
 from serbench.extensions.harness.output import format_markdown
 from serbench.extensions.harness.run import load_config, run_harness
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def add_harness_command(sub: Subparsers) -> None:
     """Register `harness` on the CLI's subparsers."""
-    p = sub.add_parser("harness", help=SUMMARIES["harness"])
+    p = sub.add_parser("harness", **command_help("harness"))
     p.add_argument("config", nargs="?", help="harness TOML (default: scenarios/harness.toml)")
     p.add_argument("-o", "--output", metavar="DIR",
                    help="results directory (default: results/harness-<run-id>)")

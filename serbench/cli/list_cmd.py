@@ -9,7 +9,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES
+from serbench.cli.helptext import command_help
 from serbench.cli.inventory import describe_codecs, describe_compressors, describe_payloads
 from serbench.common.tables import format_table
 from serbench.payloads import payload_failures
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def add_list_command(sub: Subparsers) -> None:
     """Register `list` on the CLI's subparsers."""
-    p = sub.add_parser("list", help=SUMMARIES["list"])
+    p = sub.add_parser("list", **command_help("list"))
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p.set_defaults(func=cmd_list)
 

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serbench.cli.common import SUMMARIES, say, split_list
+from serbench.cli.common import say, split_list
+from serbench.cli.helptext import command_help
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.errors import UserError
 from serbench.common.units import parse_duration
@@ -45,7 +46,7 @@ def _numbers(text: str, flag: str) -> list[float]:
 def add_load_command(sub: Any) -> None:
     """Register `load` on the CLI's subparsers."""
 
-    p = sub.add_parser("load", help=SUMMARIES["load"])
+    p = sub.add_parser("load", **command_help("load"))
     p.add_argument("--codecs", default="pickle,msgpack,orjson,msgspec-msgpack",
                    help="comma-separated codecs (the null codec, the generator's ceiling, is "
                         "added unless --no-ceiling)")
@@ -62,7 +63,8 @@ def add_load_command(sub: Any) -> None:
                    help="comma-separated server kinds: blocking, asyncio, uvloop (default: "
                         "uvloop when installed, else asyncio)")
     p.add_argument("--duration", default="5s", help="measured time per point (default 5s)")
-    p.add_argument("--warmup", default="1s", help="unmeasured start of each point")
+    p.add_argument("--warmup-duration", "--warmup", dest="warmup", default="1s",
+                   help="unmeasured start of each point (default 1s)")
     p.add_argument("--closed-duration", default="2s",
                    help="length of the closed-loop maximum's point")
     p.add_argument("--drain", default="5s", help="how long to wait for late replies")
@@ -126,7 +128,7 @@ def sweep_config(args: argparse.Namespace) -> Any:
         codecs=codecs, payloads=payloads, servers=servers, clients=args.clients,
         fractions=fractions, rates=rates, arrivals=args.arrivals,
         duration_s=parse_seconds(args.duration, "--duration"),
-        warmup_s=parse_seconds(args.warmup, "--warmup"),
+        warmup_s=parse_seconds(args.warmup, "--warmup-duration"),
         closed_s=parse_seconds(args.closed_duration, "--closed-duration"),
         drain_s=parse_seconds(args.drain, "--drain"),
         window=args.window, processes=args.load_processes, pin=args.pin, gc=args.gc,

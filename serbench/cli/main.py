@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from serbench import __version__
-from serbench.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, SUMMARIES, print_error
+from serbench.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, SUMMARIES, Parser, print_error
 from serbench.common.errors import UserError
 
 if TYPE_CHECKING:
@@ -61,9 +61,10 @@ COMMANDS = (
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser: complete for the subcommand named in `argv` (for every subcommand
     when `argv` is None), a one-line entry for each of the others."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="serbench",
         description="What each serializer costs on the wire, for your payload shapes.",
+        epilog="Every subcommand's --help has an example and the exit codes (docs/cli.md).",
     )
     parser.add_argument("--version", action="version", version=f"serbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -72,7 +73,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         if argv is None or command is named:
             register: Register = getattr(importlib.import_module(command.module),
                                          command.register)
-            register(sub)
+            register(sub)  # type: ignore[arg-type]  # a Parser is an ArgumentParser
         else:
             sub.add_parser(command.name, aliases=list(command.aliases),
                            help=SUMMARIES[command.name])

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES
+from serbench.cli.helptext import command_help
 from serbench.cli.report import write_report
 from serbench.extensions.fleet.merge import merge, shard_coverage
 
@@ -17,14 +17,11 @@ if TYPE_CHECKING:
 
 def add_merge_command(sub: Subparsers) -> None:
     """Register `merge` on the CLI's subparsers."""
-    p = sub.add_parser("merge", help=SUMMARIES["merge"],
-                       description="Combine results directories into OUT/<machine>/ (machine: "
-                       "host name and CPU model, or --name). Shards of one machine become one "
-                       "results directory. Then: serbench report OUT.")
+    p = sub.add_parser("merge", **command_help("merge"))
     p.add_argument("directories", nargs="+", metavar="DIR", help="results directories")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="the fleet directory to create (must not exist)")
-    p.add_argument("--name", metavar="MACHINE",
+    p.add_argument("--machine", "--name", dest="name", metavar="MACHINE",
                    help="file every DIR under this machine name (e.g. the node type, when "
                    "each shard ran on a differently named pod)")
     p.add_argument("--no-report", action="store_true", help="skip the report")

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import serbench.runner as runner
-from serbench.cli.common import SUMMARIES
+from serbench.cli.common import EXIT_CHECK_FAILED, duration
 from serbench.cli.common import split_list as _split
-from serbench.cli.report import write_report
+from serbench.cli.helptext import command_help
+from serbench.cli.report import print_verdict, write_report
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.cell import Cell
 from serbench.common.errors import UserError
@@ -39,7 +40,7 @@ from serbench.stats.summarise import CellRecord
 
 def add_run_command(sub: Any) -> None:
     """Register `run` on the CLI's subparsers."""
-    p = sub.add_parser("run", help=SUMMARIES["run"])
+    p = sub.add_parser("run", **command_help("run"))
     p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
                    "(default, full, zoo, sweep)")
     p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")
@@ -79,8 +80,10 @@ def add_run_command(sub: Any) -> None:
     p.add_argument("--machine", metavar="NAME",
                    help="the machine name serbench merge files this run under (default: host "
                         "name and CPU model), e.g. a node type or a CI runner label")
-    p.add_argument("--cell-timeout", type=float, default=900.0, metavar="S",
-                   help="give up on one worker after S seconds (a hang guard; default 900)")
+    p.add_argument("--cell-timeout", type=duration, default=900.0, metavar="DURATION",
+                   help="give up on one worker after this long (a hang guard; default 15m)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when the run is suspect or a cell failed (for CI)")
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
     r = p.add_argument_group("rounds (each round: one worker process per cell, in random order)")
     r.add_argument("--time", metavar="DURATION",
@@ -105,7 +108,8 @@ def add_run_command(sub: Any) -> None:
     g.add_argument("-w", "--warmups", type=int, help="warm-up values per worker")
     g.add_argument("-l", "--loops", type=int, help="loops per value (default: from serbench's "
                    "in-process estimate and --min-time)")
-    g.add_argument("--min-time", type=float, help="seconds per value")
+    g.add_argument("--min-time", type=duration, metavar="DURATION",
+                   help="time per value (e.g. 100ms)")
     p.set_defaults(func=cmd_run)
 
 
@@ -287,6 +291,17 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{time.monotonic() - started:.0f} s; results in {outdir}")
     if not args.no_report:
         _report(outdir)
+    print_verdict(outdir)
+    return _strict_outcome(args.strict, outcome.suspects, counts["failed"])
+
+
+def _strict_outcome(strict: bool, suspects: Any, failed: int) -> int:
+    """The exit code: `EXIT_CHECK_FAILED` under --strict for a suspect run or a failed cell."""
+    reasons = ([f"the run is suspect ({len(suspects)} reason(s) above)"] if suspects else []) + (
+        [f"{failed} cell(s) failed"] if failed else [])
+    if strict and reasons:
+        print(f"serbench run: --strict: {'; '.join(reasons)}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     return 0
 
 

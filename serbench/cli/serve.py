@@ -40,7 +40,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from serbench.cli.common import SUMMARIES, say, split_list
+from serbench.cli.common import duration, say, split_list
+from serbench.cli.helptext import command_help
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.codecs.compression import limit_decompression
 from serbench.common.errors import UserError
@@ -60,12 +61,8 @@ MAX_TIMEOUT_S = 24 * 3600.0
 def add_serve_command(sub: Subparsers) -> None:
     """Register `serve` on the CLI's subparsers."""
 
-    p = sub.add_parser(
-        "serve", help=SUMMARIES["serve"],
-        description="Run the scenario server for one codec and print `READY tcp HOST PORT` "
-        "(or `READY uds PATH`) on stdout when it listens. Clients must hold its secret "
-        "(--secret-file). Stop it with Ctrl-C or SIGTERM.")
-    p.add_argument("--codec", required=True, metavar="NAME[,NAME...]|all",
+    p = sub.add_parser("serve", **command_help("serve"))
+    p.add_argument("--codecs", "--codec", dest="codec", required=True, metavar="NAME[,NAME...]|all",
                    help="the codec the server decodes and encodes; a list (or `all`) lets "
                    "each connection name one of them (`serbench run --connect`), the first "
                    "(`all`: null) serving connections that name none")
@@ -82,8 +79,8 @@ def add_serve_command(sub: Subparsers) -> None:
                    "whose path is printed on stderr)")
     p.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME, metavar="BYTES",
                    help=f"refuse frames larger than this (default {DEFAULT_MAX_FRAME})")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
-                   help="close a connection that sends nothing for S seconds, or whose "
+    p.add_argument("--timeout", type=duration, default=DEFAULT_TIMEOUT_S, metavar="DURATION",
+                   help="close a connection that sends nothing for this long, or whose "
                    f"handshake takes longer (default {DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS, metavar="N",
                    help=f"connections served at once; more are refused (default "

@@ -9,7 +9,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES, check_results_directory
+from serbench.cli.common import check_results_directory
+from serbench.cli.helptext import command_help
 from serbench.common.errors import UserError
 from serbench.results import files as results
 from serbench.stats.variance import Components, components, summary_by_scenario
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 def add_variance_command(sub: Subparsers) -> None:
     """Register `variance` on the CLI's subparsers."""
-    p = sub.add_parser("variance", help=SUMMARIES["variance"])
+    p = sub.add_parser("variance", **command_help("variance"))
     p.add_argument("directory", metavar="DIR", help="a results directory whose workers "
                    "measured two or more values each")
     p.set_defaults(func=cmd_variance)

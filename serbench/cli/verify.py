@@ -10,7 +10,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES, split_list
+from serbench.cli.common import split_list
+from serbench.cli.helptext import command_help
 from serbench.cli.inventory import fidelity_matrix
 from serbench.codecs import check_names, known_names
 from serbench.common.tables import format_table
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def add_verify_command(sub: Subparsers) -> None:
     """Register `verify` on the CLI's subparsers."""
-    p = sub.add_parser("verify", help=SUMMARIES["verify"])
+    p = sub.add_parser("verify", **command_help("verify"))
     p.add_argument("--codecs", help="comma-separated codec names (default: all registered)")
     p.add_argument("--payloads", help="comma-separated payload specs, e.g. records:5000,small")
     p.add_argument("--payload-file", action="append", default=[], metavar="PATH",

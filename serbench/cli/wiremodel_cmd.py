@@ -8,7 +8,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serbench.cli.common import SUMMARIES, check_results_directory
+from serbench.cli.common import check_results_directory
+from serbench.cli.helptext import command_help
 from serbench.common.errors import UserError
 from serbench.common.tables import format_table
 from serbench.common.units import seconds
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 def add_wiremodel_command(sub: Subparsers) -> None:
     """Register `wiremodel` (with `validate` and `chart`; `model` is its old name, kept as an
     alias) on the CLI's subparsers."""
-    p = sub.add_parser("wiremodel", aliases=["model"],
-                       help=SUMMARIES["wiremodel"])
+    p = sub.add_parser("wiremodel", aliases=["model"], **command_help("wiremodel"))
     actions = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     v = actions.add_parser("validate", help="predict every round-trip and stream cell of link "
                            "runs from a loopback run and print the error per cell")

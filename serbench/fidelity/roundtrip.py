@@ -15,6 +15,7 @@ import base64
 import dataclasses
 import datetime as dt
 import math
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,7 @@ class _Walk:
 
     def differ(self, path: str, why: str) -> bool:
         if not self.first_difference:
-            self.first_difference = f"at {path or 'top level'}: {why}"
+            self.first_difference = f"at {_clip(path) or 'top level'}: {why}"
         return False
 
 
@@ -90,7 +91,7 @@ def check_bound(codec: Codec, made: MadePayload) -> tuple[Fidelity, Codec]:
     try:
         bound = bound_codec(codec, made)
     except ShapeUnsupported as exc:
-        return Fidelity(codec.name, made.label, UNSUPPORTED, f"shape: {exc}"), codec
+        return Fidelity(codec.name, made.label, UNSUPPORTED, f"shape: {_clip(str(exc))}"), codec
     except Exception as exc:  # a library refusing the derived schema is data too
         return Fidelity(codec.name, made.label, UNSUPPORTED,
                         f"schema: {_message(exc)}"), codec
@@ -98,8 +99,10 @@ def check_bound(codec: Codec, made: MadePayload) -> tuple[Fidelity, Codec]:
 
 
 def _message(exc: BaseException) -> str:
+    """The exception's type and the first line of its message, of which at most `QUOTE`
+    characters: some libraries quote the whole object they refused."""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}"[:300]
+    return f"{type(exc).__name__}: {_clip(text)}"
 
 
 def _same(a: Any, b: Any, path: str, walk: _Walk) -> bool:
@@ -126,7 +129,7 @@ def _same(a: Any, b: Any, path: str, walk: _Walk) -> bool:
         return bytes(b) == a or walk.differ(path, "bytes differ")
     if isinstance(a, dt.datetime | dt.date | dt.time) and isinstance(b, str):
         walk.losses.add(f"{type(a).__name__}→str")
-        return _same_iso(a, b) or walk.differ(path, f"{a!r} came back as {b!r}")
+        return _same_iso(a, b) or walk.differ(path, f"{_short(a)} came back as {_short(b)}")
     if dataclasses.is_dataclass(a) and not isinstance(a, type) and isinstance(b, dict):
         walk.losses.add("dataclass→dict")
         fields = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
@@ -138,7 +141,7 @@ def _same(a: Any, b: Any, path: str, walk: _Walk) -> bool:
         return walk.differ(path, f"{type(a).__name__} came back as {type(b).__name__}")
     if isinstance(a, int) and isinstance(b, float):
         walk.losses.add("int→float")
-        return a == b or walk.differ(path, f"{a} came back as {b!r}")
+        return a == b or walk.differ(path, f"{_short(a)} came back as {_short(b)}")
     if isinstance(a, dict) and isinstance(b, dict):
         return _same_dict(a, b, path, walk)
     if isinstance(a, list) and isinstance(b, list):
@@ -152,7 +155,8 @@ def _same_type(a: Any, b: Any, path: str, walk: _Walk) -> bool:
     if isinstance(a, list | tuple):
         return _same_sequence(a, b, path, walk)
     if isinstance(a, float):
-        return a == b or (math.isnan(a) and math.isnan(b)) or walk.differ(path, f"{a} != {b}")
+        return a == b or (math.isnan(a) and math.isnan(b)) or walk.differ(
+            path, f"{_short(a)} != {_short(b)}")
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         return all(
             _same(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}", walk)
@@ -174,8 +178,8 @@ def _same_dict(a: dict[Any, Any], b: dict[Any, Any], path: str, walk: _Walk) -> 
             walk.losses.add("non-str keys→str")
             other = b[str(key)]
         else:
-            return walk.differ(path, f"key {key!r} is missing")
-        if not _same(value, other, f"{path}[{key!r}]", walk):
+            return walk.differ(path, f"key {_short(key)} is missing")
+        if not _same(value, other, f"{path}[{_short(key)}]", walk):
             return False
     return True
 
@@ -221,6 +225,19 @@ def _same_array(a: Any, b: Any, path: str, walk: _Walk) -> bool:
         path, "array values differ")
 
 
+#: The most characters of a payload's object (or of a library's message about it) a fidelity
+#: reason quotes: a refusal names the problem in one line, it never prints the payload.
+QUOTE = 80
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A short prefix of `value`'s repr (reprlib caps nested containers and long strings)."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = shortener.maxlong = QUOTE // 2
+    return _clip(shortener.repr(value), 60)
+
+
+def _clip(text: str, limit: int = QUOTE) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."

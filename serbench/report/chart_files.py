@@ -16,10 +16,12 @@ from serbench.report.chart_latency import percentile_chart
 from serbench.report.chart_parts import Colours
 from serbench.report.chart_ratios import fidelity_chart, heatmap_chart, roundtrip_ratio_chart
 from serbench.report.chart_time import drift_chart, sweep_chart, time_split_chart
+from serbench.report.chart_verdict import verdict_chart
 from serbench.report.chart_wire import size_chart, throughput_chart
 from serbench.report.data import Run
 from serbench.report.style import chart_style, codec_colours, save
 from serbench.report.text import LEVEL, SUSPECT_MARK, TIMES
+from serbench.report.verdict import verdicts
 from serbench.transport.link.session import link_label
 
 ChartFunc = Callable[[Run, Colours], Any]
@@ -34,6 +36,9 @@ class ChartFile:
     caption: str
     png: Path
     svg: Path
+    #: The report section the chart belongs to: `verdict` (one per payload, at the top) or
+    #: `charts`.
+    section: str = "charts"
 
 
 def _ratio_caption(run: Run) -> str:
@@ -122,13 +127,39 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
 
 
+VERDICT_CAPTION = (
+    "Left: each codec's time per call on this payload, fastest first, with its {level} "
+    "interval; bold names are the fastest and the codecs the run cannot separate from it. "
+    "Right: time against encoded size; the codecs joined by the dashed line are the Pareto "
+    "front: no other codec is both faster and smaller. Only codecs that round-trip the "
+    "payload (exact or lossy) are drawn.")
+
+
+def verdict_title(payload: str) -> str:
+    """The title of a payload's verdict chart (how the report finds it)."""
+    return f"{payload}: the answer"
+
+
+def verdict_figures(run: Run) -> list[tuple[str, str, str, Any]]:
+    """(slug, title, caption, figure) of each payload's verdict chart, in payload order."""
+    colours = codec_colours(run.codecs)
+    out = []
+    for verdict in verdicts(run):
+        fig = verdict_chart(verdict, colours)
+        if fig is not None:
+            out.append((f"verdict-{_slug(verdict.payload)}", verdict_title(verdict.payload),
+                        VERDICT_CAPTION.format(level=LEVEL), fig))
+    return out
+
+
 def render_charts(run: Run, charts_dir: Path) -> list[ChartFile]:
-    """Draw and save every chart as PNG and SVG under `charts_dir`."""
+    """Draw and save every chart as PNG and SVG under `charts_dir`: the verdict's first."""
     out = []
     with chart_style():
-        for slug, title, caption, fig in figures(run):
-            png, svg = charts_dir / f"{slug}.png", charts_dir / f"{slug}.svg"
-            save(fig, png, svg)
-            fig.clear()
-            out.append(ChartFile(slug, title, caption, png, svg))
+        for section, drawn in (("verdict", verdict_figures(run)), ("charts", figures(run))):
+            for slug, title, caption, fig in drawn:
+                png, svg = charts_dir / f"{slug}.png", charts_dir / f"{slug}.svg"
+                save(fig, png, svg)
+                fig.clear()
+                out.append(ChartFile(slug, title, caption, png, svg, section))
     return out

@@ -228,6 +228,17 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def slower_cells(comparison: Comparison, percent: float) -> list[CellComparison]:
+    """The gate of `compare --fail-slower PCT` (asv's `compare --factor`, pytest-benchmark's
+    `--benchmark-compare-fail`): the cells significantly slower in B (the interval of B/A
+    excludes the whole run's B/A, or 1 when absolute) whose B/A exceeds that by more than
+    `percent`. A cell without an interval never fails the gate: it cannot be shown slower."""
+    limit = 1 + percent / 100
+    return [c for c in comparison.cells
+            if c.significant and not c.faster and c.ratio is not None
+            and c.ratio.estimate / c.factor > limit]
+
+
 def flagged_share(cells: Sequence[CellComparison]) -> float:
     """The share of cells with an interval that compare calls different."""
     known = [c for c in cells if c.ratio is not None and c.ratio.known]

@@ -9,14 +9,14 @@ format 1 says it has no intervals (`Run.has_intervals`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from serbench.common.vocabulary import FLOOR_CODEC, REFERENCE_CODEC, SCENARIOS
 from serbench.results.cells import CellRecord
-from serbench.results.read import read_results
+from serbench.results.read import CellKey, read_results
 from serbench.results.upgrade import has_intervals, written_format
 from serbench.stats.intervals import Interval
 
@@ -68,6 +68,10 @@ class Run:
     codecs: tuple[str, ...] = ()
     payloads: tuple[str, ...] = ()
     measures: tuple[str, ...] = ()
+    #: Per timed cell (`CellResult.key`), the mean of each round's worker process, by round
+    #: number: what pairs two codecs by round (empty in a run upgraded from format 1).
+    rounds: Mapping[CellKey, Mapping[int, float]] = field(default_factory=dict, repr=False,
+                                                          compare=False)
     _index: dict[tuple[str, str, str], CellResult] = field(default_factory=dict, repr=False,
                                                            compare=False)
 
@@ -122,11 +126,11 @@ def load_run(directory: Path | str) -> Run:
     """Read a results directory; a missing or corrupt file, or a results format newer than
     this serbench reads, is a `ResultsError` naming it."""
     found = read_results(directory, CellResult)
-    return make_run(found.directory, found.environment, found.cells)
+    return make_run(found.directory, found.environment, found.cells, found.rounds)
 
 
-def make_run(directory: Path, environment: dict[str, Any],
-             cells: Iterable[CellResult]) -> Run:
+def make_run(directory: Path, environment: dict[str, Any], cells: Iterable[CellResult],
+             rounds: Mapping[CellKey, Mapping[int, float]] | None = None) -> Run:
     """A `Run` from cells: orders codecs, payloads and measures and indexes the cells."""
     cells = list(cells)
     matrix = environment.get("matrix")
@@ -139,7 +143,7 @@ def make_run(directory: Path, environment: dict[str, Any],
                       key=lambda m: (_scenario_rank(m.split("/")[0]), _first_index(cells, m)))
     index = {(c.codec, c.measure, c.payload): c for c in cells}
     return Run(directory, environment, tuple(cells), tuple(codecs), tuple(payloads),
-               tuple(measures), index)
+               tuple(measures), dict(rounds or {}), index)
 
 
 def _scenario_rank(scenario: str) -> int:

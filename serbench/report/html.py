@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from serbench.common.registry import scan
 from serbench.report.chart_files import ChartFile
-from serbench.report.content import report_content
+from serbench.report.content import SECTIONS, report_content
 from serbench.report.data import Run
 from serbench.report.report_tables import Table
 
@@ -51,22 +51,20 @@ def _templates() -> jinja2.Environment:
 def render_html(run: Run, charts: list[ChartFile]) -> str:
     """The whole page as a string (deterministic for the same results)."""
     content = report_content(run, charts)
-    nav = [("environment", "Environment"), ("how-to-read", "How to read this"),
-           ("summary", "Summary per payload"),
-           *((f"chart-{c.slug}", c.title) for c in charts),
-           *((("first-calls", "Cold start and memory per call"),)
-             if content.cold_start or content.memory else ()),
-           ("codecs", "Codecs: the timed call paths"),
-           ("fidelity", "Fidelity: what each codec round-trips"),
-           ("problems", "Skipped and failed cells")]
     # A `serbench load` written into the same results directory joins the report.
     load_html = "".join(extra_sections(run.directory))
+    sections = [(anchor, heading) for anchor, heading in SECTIONS
+                if (anchor != "load" or load_html)
+                and (anchor != "first-calls" or content.cold_start or content.memory)]
+    nav = [(anchor, heading) for anchor, heading in sections if anchor != "load"]
     if content.warnings:
         nav.insert(0, ("suspect", "Why this run is suspect"))
-    pngs = [(chart, base64.b64encode(chart.png.read_bytes()).decode("ascii"))
-            for chart in charts]
+    pngs = {chart.slug: base64.b64encode(chart.png.read_bytes()).decode("ascii")
+            for chart in charts}
     return _templates().get_template(TEMPLATE).render(
-        content=content, start=str(run.environment.get("start", "?")), nav=nav, charts=pngs,
+        content=content, start=str(run.environment.get("start", "?")), nav=nav,
+        sections=sections, pngs=pngs,
+        charts=[(c, pngs[c.slug]) for c in charts if c.section != "verdict"],
         load_html=Markup(load_html) if load_html else None)
 
 

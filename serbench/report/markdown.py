@@ -5,11 +5,12 @@ as PNG files relative to the Markdown file, tables drawn by
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from serbench.common.tables import markdown_table, markdown_text
 from serbench.report.chart_files import ChartFile
-from serbench.report.content import report_content
+from serbench.report.content import SECTIONS, ReportContent, report_content
 from serbench.report.data import Run
 from serbench.report.report_tables import Table
 
@@ -22,12 +23,38 @@ def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:
         headline, *details = content.warnings
         lines += [f"> **{markdown_text(headline)}**",
                   *(f"> - {markdown_text(d)}" for d in details), ""]
-    lines += [content.intro, "", "## Environment", "", table_markdown(content.environment), "",
-              "## How to read this", ""]
-    for paragraph in content.how_to_read:
-        lines += [paragraph, ""]
-    lines += ["### Caveats", "", *(f"- {c}" for c in content.caveats), "",
-              "## Summary per payload", ""]
+    lines += [content.intro, ""]
+    for anchor, heading in SECTIONS:
+        part = _PARTS.get(anchor)
+        if anchor == "first-calls" and not (content.cold_start or content.memory):
+            continue
+        if part is not None:
+            lines += [f"## {heading}", "", *part(content, md_dir)]
+    return "\n".join(lines)
+
+
+def _link(path: Path, md_dir: Path) -> str:
+    return Path(os.path.relpath(path, md_dir)).as_posix()
+
+
+def _verdict(content: ReportContent, md_dir: Path) -> list[str]:
+    lines: list[str] = []
+    for v in content.verdicts:
+        lines += [f"### {markdown_text(v.payload)} · {v.measure}", "",
+                  markdown_table(["question", "answer", "figures"],
+                                 [[line.question, f"**{markdown_text(line.answer)}**",
+                                   markdown_text(line.detail)] for line in v.lines]), ""]
+        if v.other_measures:
+            lines += [markdown_text(v.other_measures), ""]
+        if v.chart is not None:
+            lines += [f"![{v.chart.title}]({_link(v.chart.png, md_dir)})", "",
+                      v.chart.caption, ""]
+    return lines or ["No codec round-trips any payload of this run: there is nothing to rank.",
+                     ""]
+
+
+def _summary(content: ReportContent, md_dir: Path) -> list[str]:
+    lines: list[str] = []
     for section in content.payloads:
         lines += [f"### {markdown_text(section.payload)}", "", table_markdown(section.best), "",
                   section.every_codec_note, "", table_markdown(section.every_codec), ""]
@@ -36,27 +63,53 @@ def render_markdown(run: Run, charts: list[ChartFile], md_dir: Path) -> str:
                       table_markdown(section.percentiles), ""]
             if section.percentile_note:
                 lines += [section.percentile_note, ""]
-    lines += ["## Charts", ""]
-    if not content.charts:
-        lines += ["This run has nothing to chart.", ""]
-    for chart in content.charts:
-        link = Path(os.path.relpath(chart.png, md_dir)).as_posix()
-        svg = Path(os.path.relpath(chart.svg, md_dir)).as_posix()
-        lines += [f"### {chart.title}", "", f"![{chart.title}]({link})", "",
-                  f"{chart.caption} ([SVG]({svg}))", ""]
-    if content.cold_start or content.memory:
-        lines += ["## Cold start and memory per call", "", content.steady_note, ""]
-        for title, table in (("Cold start: a fresh process's first call", content.cold_start),
-                             ("Memory per call", content.memory)):
-            if table is not None:
-                lines += [f"### {title}", "", table_markdown(table), ""]
-    lines += ["## Codecs: the timed call paths", "", table_markdown(content.call_paths), "",
-              "## Fidelity: what each codec round-trips", "", table_markdown(content.fidelity),
-              "", "## Skipped and failed cells", ""]
+    return lines
+
+
+def _charts(content: ReportContent, md_dir: Path) -> list[str]:
+    charts = [c for c in content.charts if c.section != "verdict"]
+    if not charts:
+        return ["This run has nothing to chart.", ""]
+    lines: list[str] = []
+    for chart in charts:
+        lines += [f"### {chart.title}", "", f"![{chart.title}]({_link(chart.png, md_dir)})", "",
+                  f"{chart.caption} ([SVG]({_link(chart.svg, md_dir)}))", ""]
+    return lines
+
+
+def _how_to_read(content: ReportContent, md_dir: Path) -> list[str]:
+    lines: list[str] = []
+    for paragraph in content.how_to_read:
+        lines += [paragraph, ""]
+    return [*lines, "### Caveats", "", *(f"- {c}" for c in content.caveats), ""]
+
+
+def _first_calls(content: ReportContent, md_dir: Path) -> list[str]:
+    lines = [content.steady_note, ""]
+    for title, table in (("Cold start: a fresh process's first call", content.cold_start),
+                         ("Memory per call", content.memory)):
+        if table is not None:
+            lines += [f"### {title}", "", table_markdown(table), ""]
+    return lines
+
+
+def _problems(content: ReportContent, md_dir: Path) -> list[str]:
     problems = content.problems
-    lines += [table_markdown(problems) if problems.rows else "None: every cell was measured.",
-              ""]
-    return "\n".join(lines)
+    return [table_markdown(problems) if problems.rows else "None: every cell was measured.", ""]
+
+
+#: Each section of `content.SECTIONS` report.md draws (the load section is report.html's only).
+_PARTS: dict[str, Callable[[ReportContent, Path], list[str]]] = {
+    "verdict": _verdict,
+    "summary": _summary,
+    "charts": _charts,
+    "environment": lambda content, _: [table_markdown(content.environment), ""],
+    "how-to-read": _how_to_read,
+    "first-calls": _first_calls,
+    "codecs": lambda content, _: [table_markdown(content.call_paths), ""],
+    "fidelity": lambda content, _: [table_markdown(content.fidelity), ""],
+    "problems": _problems,
+}
 
 
 def table_markdown(data: Table) -> str:

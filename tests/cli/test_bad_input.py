@@ -42,7 +42,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str
     (["--transports", "quic"], ["unknown transport 'quic'", "tcp, uds"]),
     (["--scenarios", "teleport"], ["unknown scenario 'teleport'", "roundtrip"]),
     (["--scenarios", "load"], ["scenario 'load' is its own command, `serbench load`"]),
-    (["--cell-timeout", "0"], ["--cell-timeout must be a positive number"]),
+    (["--cell-timeout", "0"], ["--cell-timeout: a duration must be positive"]),
     (["--processes", "0"], ["--processes must be positive"]),
     (["--time", "soon"], ["not a duration: 'soon'", "5m"]),
     (["--time", "0"], ["a duration must be positive"]),

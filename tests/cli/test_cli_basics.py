@@ -42,7 +42,8 @@ def test_no_command_is_a_usage_error() -> None:
     proc = run_serbench()
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "usage: serbench" in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "serbench: error: the following arguments are required: COMMAND (see: serbench --help)"]
 
 
 def test_list_table() -> None:

@@ -300,3 +300,28 @@ def test_check_speaks_the_vocabulary() -> None:
     assert tuple(r.status for r in results) == vocabulary.FIDELITY_CLASSES
     assert {r.status for r in results if r.timed} == vocabulary.TIMED_CLASSES
     assert [r.timed for r in results] == [True, True, False, False]
+
+
+# -- a refusal names the problem, never the payload ---------------------------------------------
+
+HUGE = {"rows": [{"name": "x" * 5000, "id": i} for i in range(200)]}
+
+
+def _refuse(obj: Any) -> bytes:
+    raise TypeError(f"cannot encode {obj!r}\nsecond line")
+
+
+@pytest.mark.parametrize(("codec", "klass"), [
+    (fake_codec(_refuse, pickle.loads), UNSUPPORTED),
+    (fake_codec(pickle.dumps, lambda v: (_ for _ in ()).throw(ValueError(repr(HUGE) * 2))),
+     UNSUPPORTED),
+    (fake_codec(pickle.dumps, lambda v: {"rows": [{"name": "y" * 5000, "id": 0},
+                                                  *pickle.loads(v)["rows"][1:]]}), WRONG),
+    (fake_codec(pickle.dumps, lambda v: {"y" * 5000 if k == "rows" else k: x
+                                         for k, x in pickle.loads(v).items()}), WRONG),
+])
+def test_a_refusal_quotes_at_most_a_short_prefix_of_the_object(codec: Any, klass: str) -> None:
+    found = check(codec, "huge", HUGE)
+    assert found.status == klass
+    assert "\n" not in found.detail and len(found.detail) <= 200, found.detail
+    assert found.detail.count("x") < 100 and found.detail.count("y") < 100

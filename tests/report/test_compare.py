@@ -18,6 +18,7 @@ from serbench.report.compare import (
     compare_runs,
     environment_differences,
     flagged_share,
+    slower_cells,
 )
 from serbench.report.compare_text import format_markdown
 from serbench.results.cells import CellRecord
@@ -271,3 +272,52 @@ def test_drift_of_the_whole_machine_is_not_a_change_of_every_cell() -> None:
     judged = [dataclasses.replace(c, factor=factor) for c in cells]  # type: ignore[arg-type]
     assert [c.significant for c in judged] == [False, False, False, False, True]
     assert not judged[4].faster
+
+
+# -- the CI gate: --fail-slower PCT --------------------------------------------------------------
+
+def test_fail_slower_gates_on_a_significantly_slower_cell(tmp_path: Path) -> None:
+    b = copy_fixture(tmp_path, "b")
+    slow_down(b, "msgpack", 1.5)
+    slower = slower_cells(compare_runs(FIXTURE, b), 10)
+    assert slower and {c.codec for c in slower} == {"msgpack"}
+    # 50 % slower is not "more than 60 %"; a run against itself never fails the gate.
+    assert slower_cells(compare_runs(FIXTURE, b), 60) == []
+    assert slower_cells(compare_runs(FIXTURE, FIXTURE), 0) == []
+
+
+def test_fail_slower_is_judged_against_the_whole_runs_drift() -> None:
+    from serbench.report.compare import Agreement, Comparison, RunData, _compare_cell
+
+    keys = [(c, "encode", "", "p") for c in ("a", "b", "c", "d", "e")]
+
+    def run(scale: dict[str, float]) -> RunData:
+        noise = [1.00, 1.02, 0.98, 1.01, 0.99]
+        return RunData(Path("."), {}, {k: CellRecord(*k, "ok") for k in keys},
+                       {k: {r: scale.get(k[0], 1.0) * n for r, n in enumerate(noise, 1)}
+                        for k in keys})
+
+    a, b = run({}), run({c: 1.2 for c in "abcde"} | {"e": 1.2 * 1.5})  # slower machine
+    cells = tuple(_compare_cell(k, a, b) for k in keys)
+    nothing = Agreement(0, 0, 0, None, None)
+    absolute = Comparison(a, b, cells, (), nothing)
+    assert {c.codec for c in slower_cells(absolute, 10)} == set("abcde")
+    drift = Comparison(a, b, tuple(dataclasses.replace(c, factor=1.2) for c in cells), (),
+                       nothing, 1.2)
+    assert [c.codec for c in slower_cells(drift, 10)] == ["e"]
+    assert slower_cells(drift, 60) == []
+
+
+def test_fail_slower_exit_codes_through_the_cli(tmp_path: Path) -> None:
+    b = copy_fixture(tmp_path, "b")
+    slow_down(b, "msgpack", 1.5)
+    failing = run_serbench_in_process("compare", str(FIXTURE), str(b), "--fail-slower", "10%")
+    assert failing.returncode == 1, failing.stderr
+    assert "--fail-slower: " in failing.stderr and "msgpack" in failing.stderr
+    assert failing.stdout.startswith("A: ")  # the table is still printed
+    passing = run_serbench_in_process("compare", str(FIXTURE), str(b), "--fail-slower", "60")
+    assert passing.returncode == 0, passing.stderr
+    assert "no cell significantly slower" in passing.stderr
+    assert run_serbench_in_process("compare", str(FIXTURE), str(b)).returncode == 0
+    assert_one_line_error(run_serbench_in_process(
+        "compare", str(FIXTURE), str(b), "--fail-slower", "ten"), "not a percentage: 'ten'")

@@ -75,14 +75,17 @@ def decoded_widths(dom: str) -> list[int]:
 def test_every_chart_decodes_in_the_browser(browser: str, report: Path, tmp_path: Path) -> None:
     dom = rendered_dom(browser, report, tmp_path / "profile")
     charts = len(list((report.parent / "charts").glob("*.png")))
-    assert charts == 8
+    assert charts == 8 + 5  # eight charts and one verdict chart per payload
     assert dom.count("<img ") == charts
     assert dom.count("<figure ") == charts
     widths = decoded_widths(dom)
     assert len(widths) == charts and all(w >= 600 for w in widths), widths
-    for heading in ("Environment", "How to read this", "Summary per payload", "Charts",
-                    "Skipped and failed cells"):
+    headings = ("The answer: which codec, per payload", "Summary per payload", "Charts",
+                "Environment", "How to read this", "Skipped and failed cells")
+    for heading in headings:
         assert f">{heading}</h2>" in dom
+    assert [dom.index(f">{h}</h2>") for h in headings] == sorted(
+        dom.index(f">{h}</h2>") for h in headings), "the answer first, method below"
     assert 'class="warning"' not in dom
 
 
@@ -111,3 +114,66 @@ def test_the_page_renders_non_blank(browser: str, report: Path, tmp_path: Path) 
     assert rgb.std() > 0.05, "the screenshot is blank"
     ink = (rgb.mean(axis=2) < 0.6).mean()
     assert ink > 0.01, f"only {ink:.2%} of the page is drawn on"
+
+
+#: Appended to a copy of the report: after load, the verdict section's bounding box and the
+#: first verdict line, in CSS pixels of the 1400 x 900 window.
+BOX_PROBE = """<script>
+window.addEventListener("load", () => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+                        return [r.top, r.left, r.bottom, r.right].map(Math.round).join(","); };
+  document.body.setAttribute("data-verdict", box(document.getElementById("verdict")));
+  document.body.setAttribute("data-first-answer",
+    box(document.querySelector("#verdict table.answers tr")));
+  document.body.setAttribute("data-viewport", [innerHeight, innerWidth].join(","));
+});
+</script>"""
+
+
+def first_screen(browser: str, report: Path, profile: Path) -> dict[str, list[int]]:
+    """The verdict's boxes and the viewport, as the browser laid the page out at 1400 x 900."""
+    html = report.read_text(encoding="utf-8")
+    probe = report.with_name("box-probe.html")
+    probe.write_text(html.replace("</body>", BOX_PROBE + "\n</body>"), encoding="utf-8")
+    dom = run_browser(browser, profile, "--window-size=1400,900", "--virtual-time-budget=10000",
+                      "--dump-dom", probe.as_uri()).stdout
+    found = {}
+    for name in ("verdict", "first-answer", "viewport"):
+        match = re.search(rf'data-{name}="([^"]*)"', dom)
+        assert match, f"the page's load event never fired ({name})"
+        found[name] = [int(v) for v in match.group(1).split(",")]
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["format-1 fixture", "suspect format-2 run"])
+def test_the_verdict_is_in_the_first_screen(browser: str, tmp_path: Path, kind: str) -> None:
+    if kind == "format-1 fixture":
+        report = build_report(FIXTURE, tmp_path / "out")[0]
+    else:  # the suspect banner stands above the verdict: it must still fit
+        report = build_report(write_v2_run(tmp_path / "v2"))[0]
+    boxes = first_screen(browser, report, tmp_path / "profile")
+    height, width = boxes["viewport"]  # headless chromium may keep some of the 900 px
+    assert width <= 1400 and 600 <= height <= 900, boxes
+    top, _, _, _ = boxes["verdict"]
+    answer_top, _, answer_bottom, answer_right = boxes["first-answer"]
+    assert 0 <= top < height, f"the verdict starts at {top}px, below the first screen"
+    assert answer_bottom <= height and answer_right <= width, boxes
+    assert answer_top > top
+
+
+@pytest.mark.slow
+def test_the_first_screen_shows_the_answer(browser: str, tmp_path: Path) -> None:
+    """A screenshot of the first screen: the verdict's green answer cells are drawn in it."""
+    import matplotlib.image
+    import numpy
+
+    report = build_report(FIXTURE, tmp_path / "out")[0]
+    shot = tmp_path / "first.png"
+    run_browser(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,900",
+                report.as_uri())
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    assert pixels.shape[:2] == (900, 1400)
+    answer_green = numpy.array([0xee, 0xf6, 0xee]) / 255  # td.answer's background
+    drawn = numpy.all(numpy.abs(pixels - answer_green) < 0.01, axis=2).mean()
+    assert drawn > 0.005, f"only {drawn:.2%} of the first screen is answer cells"

@@ -57,6 +57,14 @@ UNSUPPORTED = {("msgpack", "numpy-100"), ("msgpack", "objects-2"), ("msgspec-jso
 LOSSY = {("msgspec-json", "objects-2")}
 SLUGS = ["roundtrip-ratio", "latency-percentiles", "throughput", "sizes", "time-split",
          "heatmap", "fidelity", "size-sweep-records"]
+#: The verdict's charts (one per payload) come first, then the others.
+VERDICT_SLUGS = [f"verdict-{payload}" for payload in PAYLOADS]
+ALL_SLUGS = VERDICT_SLUGS + SLUGS
+
+
+def summary_part(md: str, payload: str) -> str:
+    """A payload's part of report.md's summary section (not of its verdict)."""
+    return md.split("## Summary per payload")[1].split(f"### {payload}")[1].split("###")[0]
 
 
 def module_fixtures() -> tuple[Any, Any, Any]:
@@ -75,9 +83,10 @@ def module_fixtures() -> tuple[Any, Any, Any]:
         proc = run_serbench("report", str(FIXTURE), "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == ""
-        assert str(out / "report.html") in proc.stdout and "8 charts" in proc.stdout
+        assert str(out / "report.html") in proc.stdout
+        assert f"{len(ALL_SLUGS)} charts" in proc.stdout
         html, md = out / "report.html", out / "report.md"
-        return [html, md, *(out / "charts" / f"{s}.{ext}" for s in SLUGS
+        return [html, md, *(out / "charts" / f"{s}.{ext}" for s in ALL_SLUGS
                             for ext in ("png", "svg"))]
 
     @pytest.fixture(scope="module", name="v2")
@@ -100,7 +109,7 @@ def with_cells(run: Run, change: dict[tuple[str, str, str], dict[str, Any]]) -> 
     """The run with some cells' fields replaced (key: codec, measure, payload)."""
     cells = [dataclasses.replace(c, **change.get((c.codec, c.measure, c.payload), {}))
              for c in run.cells]
-    return make_run(run.directory, run.environment, cells)
+    return make_run(run.directory, run.environment, cells, run.rounds)
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -650,7 +659,7 @@ def test_v2_tie_or_fastest(v2: Run) -> None:
     clear = best["mid-1", "encode"]
     assert (clear.codec, clear.tied_with, clear.separated) == ("fast", "", True)
     md = render_markdown(v2, [], v2.directory)
-    section = md.split("### mid-1")[1].split("###")[0]
+    section = summary_part(md, "mid-1")
     assert "| round trip (tcp) | tie: fast, pickle |" in section
     assert "| encode | fast |" in section
     assert "| round trip (tcp) | fast |" not in section

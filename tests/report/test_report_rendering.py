@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 from test_report_data import (
+    ALL_SLUGS,
     FIXTURE,
     FIXTURES,
     PAYLOADS,
@@ -18,6 +19,7 @@ from test_report_data import (
     SUSPECT_WHY,
     copy_fixture,
     module_fixtures,
+    summary_part,
     with_cells,
 )
 
@@ -81,7 +83,7 @@ def test_html_is_self_contained_and_complete(report: list[Path], run: Run) -> No
     # Nothing fetched: no external scripts, styles, images or fonts.
     assert not re.search(r"""(src|href)=["'](https?:|//)""", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
-    assert html.count('<img src="data:image/png;base64,') == len(SLUGS)
+    assert html.count('<img src="data:image/png;base64,') == len(ALL_SLUGS)
     env = run.environment
     for text in (env["cpu_model"], env["python"], f"msgpack {env['libraries']['msgpack']}",
                  "CPU pinning", "GC", env["start"], str(env["serbench_commit"]),
@@ -103,7 +105,7 @@ def test_markdown_links_the_chart_files(report: list[Path]) -> None:
     md_path = report[1]
     md = md_path.read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert links == [f"charts/{slug}.png" for slug in SLUGS]
+    assert links == [f"charts/{slug}.png" for slug in ALL_SLUGS]
     for link in links:
         assert (md_path.parent / link).is_file()
     assert "## Environment" in md and "## Summary per payload" in md
@@ -115,7 +117,7 @@ def test_markdown_links_the_chart_files(report: list[Path]) -> None:
 @pytest.mark.slow
 def test_cli_report_leaves_the_results_alone_with_o(report: list[Path]) -> None:
     assert sorted(p.name for p in report[2].parent.iterdir()) == sorted(
-        f"{s}.{ext}" for s in SLUGS for ext in ("png", "svg"))
+        f"{s}.{ext}" for s in ALL_SLUGS for ext in ("png", "svg"))
     assert not (FIXTURE / "report.html").exists() and not (FIXTURE / "charts").exists()
 
 
@@ -147,24 +149,37 @@ def test_format1_tables_match_the_golden_file(run: Run) -> None:
 
 
 def test_format1_tables_keep_every_figure_of_serbench_01(run: Run) -> None:
-    # What changed since serbench 0.1's report, and only that: a "fastest" the t-test cannot
-    # separate from the runner-up is a tie (both bold), the environment says the results
-    # format, each payload gained a percentile table, and the run a fidelity matrix. Every 0.1
-    # line is still there once the tie is read back as the codec it named.
+    # What changed since serbench 0.1's report, and only that: the answer (the verdict) comes
+    # first and the environment below the summary; a "fastest" the t-test cannot separate from
+    # the runner-up is a tie (both bold), the environment says the results format, each payload
+    # gained a percentile table, and the run a fidelity matrix. Every 0.1 line is still there,
+    # in order within its section, once the tie is read back as the codec it named.
     def plain(line: str) -> str:
         return re.sub(r"\| tie: ([^,|]+), [^|]+ \|", r"| \1 |", line.replace("**", ""))
 
-    new = [plain(line) for line in report_tables(render_markdown(run, [], FIXTURE))]
-    old = [plain(line) for line in GOLDEN_TABLES_V01.read_text(encoding="utf-8").splitlines()]
-    position = 0
-    for line in old:  # in order: a subsequence of the new lines
-        assert line in new[position:], line
-        position = new.index(line, position) + 1
-    added = set(new) - set(old)
-    start = new.index("## Fidelity: what each codec round-trips")
-    fidelity_section = set(new[start:start + 3 + len(run.codecs)])
+    def sections(lines: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        heading = ""
+        for line in lines:
+            heading = line if line.startswith("## ") else heading
+            out.setdefault(heading, []).append(line)
+        return out
+
+    new_lines = [plain(line) for line in report_tables(render_markdown(run, [], FIXTURE))]
+    old_lines = [plain(line)
+                 for line in GOLDEN_TABLES_V01.read_text(encoding="utf-8").splitlines()]
+    new, old = sections(new_lines), sections(old_lines)
+    assert set(old) <= set(new)
+    for heading, lines in old.items():
+        position = 0
+        for line in lines:  # in order: a subsequence of the section's new lines
+            assert line in new[heading][position:], line
+            position = new[heading].index(line, position) + 1
+    verdict = set(new.pop("## The answer: which codec, per payload"))
+    added = {line for lines in new.values() for line in lines} - set(old_lines)
+    fidelity_section = set(new["## Fidelity: what each codec round-trips"])
     assert len(fidelity_section) == 3 + len(run.codecs)
-    assert {line for line in added if not line.startswith(
+    assert verdict and {line for line in added if not line.startswith(
         ("| codec | transport | p50 |", "|---|---|---|---|---|---|---|---|", "| Results format"))
         and not re.match(r"\| [\w-]+( \(transport floor\))? \| (tcp|uds) \| ", line)
         and line not in fidelity_section} == set()
@@ -201,7 +216,7 @@ def test_v2_suspect_banner_and_marks(v2: Run) -> None:
     lines = md.splitlines()
     assert lines[2].startswith("> **⚠ This run is suspect")  # right under the title
     assert f"> - fast roundtrip/tcp/small-1: {SUSPECT_WHY}" in lines
-    section = md.split("### small-1")[1].split("###")[0]
+    section = summary_part(md, "small-1")
     assert f"30 µs · 0.75{X} [0.71, 0.79] ⚠ suspect" in section  # the every-codec table
     assert "| fast ⚠ suspect | tcp |" in section  # the percentile table
     html = render_html(v2, [])
@@ -234,7 +249,7 @@ def test_v2_unflagged_run_has_no_banner(v2: Run) -> None:
 
 def test_v2_p999_interval_or_flag(v2: Run) -> None:
     md = render_markdown(v2, [], v2.directory)
-    section = md.split("### big-1")[1].split("###")[0]
+    section = summary_part(md, "big-1")
     # 20 000 samples with an interval; 500 with an interval; 500 without: flagged.
     assert "| pickle | tcp | 36 µs | 44 µs | 60 µs | 80 µs [70, 95] | 120 µs | 20,000 |" in section
     assert "| msgpack | tcp | 45 µs | 55 µs | 75 µs | 100 µs [90, 130] | 150 µs | 500 |" in section
