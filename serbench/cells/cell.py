@@ -23,7 +23,7 @@ from typing import Any
 
 import pyperf
 
-from serbench.cells import loops
+from serbench.cells import loops, path_loops
 from serbench.cells.program import run_program
 from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
 from serbench.codecs.bind import bound_codec
@@ -44,6 +44,7 @@ from serbench.transport import placement
 from serbench.transport.auth import read_secret_file
 from serbench.transport.connection import Connection
 from serbench.transport.link.endpoints import Endpoints
+from serbench.transport.paths import is_path, path_metadata
 from serbench.transport.protocol import parse_address
 from serbench.transport.server_process import ServerProcess
 
@@ -114,8 +115,10 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     placement.pin_self(client_cpu)
     codec = (get_codec_at(args.codec, args.codec_target) if args.codec_target
              else get_codec(args.codec))
-    conn = None
-    if args.scenario in SOCKET_SCENARIOS and args.connect:
+    conn = path = None
+    if args.scenario in SOCKET_SCENARIOS and is_path(args.transport):  # not a socket
+        path = path_loops.open_cell_path(args, cleanup, server_cpu)
+    elif args.scenario in SOCKET_SCENARIOS and args.connect:
         conn = cleanup.enter_context(_remote_connection(args))
     elif args.scenario in SOCKET_SCENARIOS:
         # Fork the server before the payload exists: the child then shares no payload pages
@@ -146,6 +149,9 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
         timed = loops.encode_loop(codec, obj)
     elif args.scenario == "decode":
         timed = loops.decode_loop(codec, memoryview(joined(encoded)))
+    elif path is not None:
+        timed = path_loops.path_loop(args.scenario, codec, obj, path, size, batch, samples)
+        runner.metadata.update(path_metadata(path))
     elif args.scenario == "roundtrip":
         assert conn is not None
         conn.start_roundtrip()
