@@ -41,7 +41,7 @@ def skip_reason(transport: str | None, codec: str) -> str | None:
     """Why this cell cannot run here (None: it can). The native codec runs only on paths."""
     if transport not in PATHS:
         if codec == NATIVE_CODEC and transport is not None:
-            return (f"the native codec is a path's own pickling: {transport} has none "
+            return (f"{transport} has no pickling of its own for the native codec "
                     "(serbench's framing moves a codec's bytes)")
         return None
     if codec == NATIVE_CODEC and transport in NO_NATIVE:

@@ -21,6 +21,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,12 +36,14 @@ from serbench.transport.errors import FrameTooLarge, TransportError
 from serbench.transport.protocol import DEFAULT_TIMEOUT_S
 from serbench.transport.server import bind_to_payload
 
-__all__ = ["ACK", "PathBase", "PathConfig", "PathFailed", "PathUnavailable", "check_frame",
-           "fork_peer", "frame_size", "joined_frame", "mode_message", "parse_mode",
+__all__ = ["ACK", "POLL_S", "PathBase", "PathConfig", "PathFailed", "PathUnavailable",
+           "check_frame", "fork_peer", "frame_size", "joined_frame", "mode_message", "parse_mode",
            "peer_codec", "peer_gone", "serve_frames", "stop_peer"]
 
 #: The stream acknowledgement every path sends after each batch.
 ACK = b"ack"
+#: How long one receive waits before the client asks whether the peer still runs.
+POLL_S = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -213,6 +216,7 @@ class PathBase:
         self.config = config
         self.pid: int | None = None
         self._tmpdir: Path | None = None
+        self._ended: str | None = None
 
     #: What a cell uses, set by `start`: send one frame and return the peer's reply; send one
     #: stream frame (no reply).
@@ -244,9 +248,27 @@ class PathBase:
         """Where the peer writes a traceback, if it fails."""
         return self.tmpdir() / "peer.log"
 
+    def ended(self) -> str | None:
+        """How the peer ended, once it has (None while it runs); reaped once, remembered."""
+        if self._ended is None and self.pid is not None:
+            self._ended = peer_gone(self.pid)
+        return self._ended
+
+    def keep_waiting(self, again: Callable[[], Any], missed: Any, timeout: float) -> Any:
+        """Call `again` (a receive that gives up after `POLL_S`, returning `missed`) until it
+        returns something else, the peer has ended, or `timeout` has passed: a channel without
+        end-of-file (a queue, ZeroMQ, Redis) notices a dead peer this way, at no cost to a
+        receive that succeeds at once."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.ended() is None:
+            got = again()
+            if got is not missed:
+                return got
+        raise self.failure(TimeoutError(f"no reply within {timeout:g} s"))
+
     def failure(self, exc: BaseException | None = None) -> PathFailed:
         """One line on a dead or silent peer: which path, how it ended, its last log line."""
-        how = peer_gone(self.pid) if self.pid is not None else None
+        how = self.ended()
         words = [f"{self.name}: the peer (pid {self.pid}) stopped answering"]
         if how:
             words.append(how)

@@ -20,6 +20,7 @@ from typing import Any
 
 from serbench.transport.paths.base import (
     ACK,
+    POLL_S,
     PathBase,
     fork_peer,
     joined_frame,
@@ -108,7 +109,13 @@ class QueuePath(PathBase):
 
         def body() -> None:
             codec = peer_codec(config)
-            serve_frames(requests.get, replies.put, codec, config.max_frame)
+            put = replies.put
+
+            def send(reply: Any) -> None:  # a queue takes what pickles: bytes, not views
+                put(reply if codec is None or type(reply) is bytes
+                    else bytes(joined_frame(reply)))
+
+            serve_frames(requests.get, send, codec, config.max_frame)
 
         self.pid = fork_peer(body, self.log_path())
         self.config.described.update(
@@ -130,19 +137,31 @@ class QueuePath(PathBase):
         def roundtrip(frame: Any) -> Any:
             put(frame if native else joined_frame(frame))
             try:
-                return get(True, timeout)
-            except queue.Empty as exc:
-                raise self.failure(exc) from exc
+                return get(True, POLL_S)
+            except queue.Empty:
+                return self._wait(get, timeout)
 
         self.roundtrip, self.send = roundtrip, send
         self._get = get
 
+    def _wait(self, get: Callable[[bool, float], Any], timeout: float) -> Any:
+        """Keep waiting while the peer runs (a queue has no end-of-file)."""
+        missed = object()
+
+        def again() -> Any:
+            try:
+                return get(True, POLL_S)
+            except queue.Empty:
+                return missed
+
+        return self.keep_waiting(again, missed, timeout)
+
     def read_ack(self) -> None:
         """The peer's acknowledgement of a batch."""
         try:
-            reply = self._get(True, self.config.timeout_s)
-        except queue.Empty as exc:
-            raise self.failure(exc) from exc
+            reply = self._get(True, POLL_S)
+        except queue.Empty:
+            reply = self._wait(self._get, self.config.timeout_s)
         if reply != ACK:
             raise self.failure()
 

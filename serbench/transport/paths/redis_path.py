@@ -18,6 +18,7 @@ from typing import Any
 
 from serbench.transport.paths.base import (
     ACK,
+    POLL_S,
     PathBase,
     PathFailed,
     PathUnavailable,
@@ -100,13 +101,16 @@ class RedisPath(PathBase):
         lpush(REQUESTS, mode_message(scenario, batch))
         dumps, loads, protocol = pickle.dumps, pickle.loads, pickle.HIGHEST_PROTOCOL
 
-        def pop() -> Any:
+        def again() -> Any:
             try:
-                popped = brpop([REPLIES], timeout=timeout)
+                return brpop([REPLIES], timeout=POLL_S)
             except redis.ConnectionError as exc:
                 raise self.failure(exc) from exc
+
+        def pop() -> Any:
+            popped = again()
             if popped is None:
-                raise self.failure(TimeoutError(f"no reply within {timeout:g} s"))
+                popped = self.keep_waiting(again, None, timeout)
             return popped[1]
 
         def send(frame: Any) -> None:

@@ -11,7 +11,8 @@ routing frame in front).
 `zmq-ipc` binds `ipc://@serbench-...`, a Linux abstract socket: no file exists, so nothing can
 be left behind even by `kill -9`. `zmq-tcp` binds `tcp://127.0.0.1:*` (a free port). Both set
 `ZMQ_MAXMSGSIZE` to `--max-frame`, so the peer refuses a longer message unread, and a receive
-timeout of the I/O timeout, so a killed peer fails the cell instead of hanging it.
+timeout, after which the client asks whether the peer still runs: a killed peer fails the
+cell at once instead of hanging it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from serbench.transport.paths.base import (
     ACK,
+    POLL_S,
     PathBase,
     PathUnavailable,
     fork_peer,
@@ -116,7 +118,7 @@ class _ZmqPath(PathBase):
         self._context = zmq.Context(1)
         dealer = self._context.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
-        dealer.setsockopt(zmq.RCVTIMEO, int(config.timeout_s * 1000))
+        dealer.setsockopt(zmq.RCVTIMEO, int(POLL_S * 1000))
         dealer.setsockopt(zmq.MAXMSGSIZE, config.max_frame)
         dealer.connect(bound)
         self._dealer = dealer
@@ -142,8 +144,8 @@ class _ZmqPath(PathBase):
                 send_pyobj(obj)
                 try:
                     return recv_pyobj()
-                except zmq.Again as exc:
-                    raise self.failure(exc) from exc
+                except zmq.Again:
+                    return self._wait(recv_pyobj)
 
             self.roundtrip, self.send = roundtrip, send_pyobj
             return
@@ -159,18 +161,30 @@ class _ZmqPath(PathBase):
             send_frame(frame)
             try:
                 return recv(copy=False).buffer
-            except zmq.Again as exc:
-                raise self.failure(exc) from exc
+            except zmq.Again:
+                return self._wait(lambda: recv(copy=False).buffer)
 
         self.roundtrip, self.send = roundtrip_frame, send_frame
+
+    def _wait(self, recv: Any) -> Any:
+        """Keep receiving while the peer runs, up to the I/O timeout."""
+        zmq, missed = _zmq(), object()
+
+        def again() -> Any:
+            try:
+                return recv()
+            except zmq.Again:
+                return missed
+
+        return self.keep_waiting(again, missed, self.config.timeout_s)
 
     def read_ack(self) -> None:
         """The peer's acknowledgement of a batch."""
         zmq = _zmq()
         try:
             reply = self._dealer.recv()
-        except zmq.Again as exc:
-            raise self.failure(exc) from exc
+        except zmq.Again:
+            reply = self._wait(self._dealer.recv)
         if reply != ACK:
             raise self.failure()
 
