@@ -42,7 +42,7 @@ def add_run_command(sub: Any) -> None:
     """Register `run` on the CLI's subparsers."""
     p = sub.add_parser("run", help=SUMMARIES["run"])
     p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
-                   "(default, full, zoo, sweep)")
+                   "(default, full, zoo, sweep, transports)")
     p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")
     p.add_argument("--payloads", help="comma-separated payload specs, e.g. small,records:10000")
     p.add_argument("--transports", help="comma-separated: " + ",".join(TRANSPORTS))

@@ -31,6 +31,6 @@ def native_codec() -> Codec:
                   "pickle.loads(view)",
         safe_for_untrusted_input=False,
         cross_language=False,
-        same_python_only=True,
+        same_python_only=False,
         human_readable=False,
     )
