@@ -36,12 +36,15 @@ from serbench.transport.errors import FrameTooLarge, TransportError
 from serbench.transport.protocol import DEFAULT_TIMEOUT_S
 from serbench.transport.server import bind_to_payload
 
-__all__ = ["ACK", "POLL_S", "PathBase", "PathConfig", "PathFailed", "PathUnavailable",
-           "check_frame", "fork_peer", "frame_size", "joined_frame", "mode_message", "parse_mode",
-           "peer_codec", "peer_gone", "serve_frames", "stop_peer"]
+__all__ = ["ACK", "PEER_PROCESS_NAME", "POLL_S", "PathBase", "PathConfig", "PathFailed",
+           "PathUnavailable", "check_frame", "die_with_parent", "fork_peer", "frame_size",
+           "joined_frame", "mode_message", "parse_mode", "peer_codec", "peer_gone",
+           "serve_frames", "stop_peer"]
 
 #: The stream acknowledgement every path sends after each batch.
 ACK = b"ack"
+#: A peer's process name.
+PEER_PROCESS_NAME = "serbench-peer"
 #: How long one receive waits before the client asks whether the peer still runs.
 POLL_S = 1.0
 _PR_SET_PDEATHSIG = 1
@@ -139,8 +142,11 @@ def serve_frames(recv: Callable[[], Any], send: Callable[[Any], None], codec: Co
 
 
 def die_with_parent() -> None:
-    """In a child: be SIGKILLed when the parent dies (Linux), and leave SIGINT to the parent."""
+    """In a child: be SIGKILLed when the parent dies (Linux), leave SIGINT to the parent, and
+    be called `serbench-peer` (`ps -o comm`, /proc)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(PEER_PROCESS_NAME)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)

@@ -75,11 +75,17 @@ class PipePath(PathBase):
     def start(self, scenario: str, batch: int | None) -> None:
         """Send the mode message."""
         self._send(mode_message(scenario, batch))
-        send, recv = self._send, self._recv
+        send_raw, recv = self._send, self._recv
+
+        def send(frame: Any) -> None:
+            try:
+                send_raw(frame)
+            except OSError as exc:  # the peer is gone: reset, broken pipe
+                raise self.failure(exc) from exc
 
         def roundtrip(frame: Any) -> Any:
-            send(frame)
             try:
+                send_raw(frame)
                 return recv()
             except (EOFError, OSError) as exc:
                 raise self.failure(exc) from exc

@@ -96,10 +96,17 @@ class PoolPath(PathBase):
                 raise self.failure(exc) from exc
 
         def roundtrip(frame: Any) -> Any:
-            return result(submit(_echo, frame if native else joined_frame(frame)))
+            try:
+                future = submit(_echo, frame if native else joined_frame(frame))
+            except BrokenProcessPool as exc:
+                raise self.failure(exc) from exc
+            return result(future)
 
         def send(frame: Any) -> None:
-            pending.append(submit(_sink, frame if native else joined_frame(frame)))
+            try:
+                pending.append(submit(_sink, frame if native else joined_frame(frame)))
+            except BrokenProcessPool as exc:
+                raise self.failure(exc) from exc
 
         self.roundtrip, self.send, self._result = roundtrip, send, result
 
@@ -110,12 +117,30 @@ class PoolPath(PathBase):
             result(future)
         self._pending.clear()
 
-    def _close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def ended(self) -> str | None:
+        """How the worker ended, asked of its `Process` (multiprocessing reaps it: a
+        `waitpid` of ours would leave the executor waiting forever for a pid it cannot see)."""
+        proc = self._worker()
+        if proc is None or proc.exitcode is None:
+            return None
+        code = proc.exitcode
+        return (f"it was killed by signal {-code}" if code < 0
+                else f"it exited with status {code}")
+
+    def _worker(self) -> Any:
+        processes = getattr(getattr(self, "_pool", None), "_processes", None) or {}
+        return processes.get(self.pid)
 
     def close(self) -> None:
-        """Stop the worker first (a pool's shutdown waits for nothing a dead worker owes)."""
-        super().close()
+        """Stop the worker through multiprocessing (never by pid), then the executor."""
         pool = getattr(self, "_pool", None)
+        proc = self._worker()
+        self.pid = None  # the base class's stop by pid is not for a pool's worker
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if proc is not None and proc.exitcode is None:
+            proc.kill()
+            proc.join(5.0)
+        super().close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

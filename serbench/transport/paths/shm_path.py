@@ -125,8 +125,8 @@ class ShmPath(PathBase):
         self._at = 0
 
         def roundtrip(frame: Any) -> Any:
-            send_bytes(pack(0, _write(requests, 0, frame)))
             try:
+                send_bytes(pack(0, _write(requests, 0, frame)))
                 offset, length = unpack(recv_bytes(_SLOT.size))
             except (EOFError, OSError) as exc:
                 raise self.failure(exc) from exc
@@ -138,7 +138,10 @@ class ShmPath(PathBase):
             if at + size > cap:
                 raise FrameTooLarge(f"shm: a stream batch of more than {cap} bytes does not "
                                     "fit the shared-memory region (raise --max-frame)")
-            send_bytes(pack(at, _write(requests, at, frame)))
+            try:
+                send_bytes(pack(at, _write(requests, at, frame)))
+            except OSError as exc:  # the peer is gone
+                raise self.failure(exc) from exc
             self._at = at + size
 
         self.roundtrip, self.send = roundtrip, send
