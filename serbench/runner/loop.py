@@ -188,6 +188,8 @@ class _Run:
         if self.link is not None and (why := self.link.skip_reason(cell.scenario,
                                                                    cell.transport)):
             return str(why)
+        if self.plan.worker.connect is not None and is_path(cell.transport):
+            return f"{cell.transport} runs on this machine only (--connect times tcp)"
         return path_skip_reason(cell.transport, cell.codec)
 
     # -- the rounds -----------------------------------------------------------------------

@@ -152,7 +152,10 @@ def test_the_pipe_peer_refuses_a_longer_message_unread() -> None:
 
 
 @pytest.mark.parametrize("transport", [
-    "mp-pipe", "mp-queue", "pool", "zmq-ipc", pytest.param("redis", marks=NEEDS_REDIS)])
+    "mp-pipe", "pool",  # the others wait up to a second before they ask whether it runs
+    pytest.param("mp-queue", marks=pytest.mark.slow),
+    pytest.param("zmq-ipc", marks=pytest.mark.slow),
+    pytest.param("redis", marks=[NEEDS_REDIS, pytest.mark.slow])])
 def test_a_killed_peer_fails_with_one_line(transport: str) -> None:
     codec = get_codec("pickle")
     with open_path(transport, _config("pickle")) as path:

@@ -1,8 +1,8 @@
 """What every non-socket transport (a *path*) offers a cell, and the peer process behind it.
 
-A path is opened as a context manager and hands the cell four calls: `send(frame)` and
-`recv() -> frame` for the round trip, `read_ack()` closing a stream batch, and `start(mode)`
-naming the scenario to the peer. With the `native` codec the same calls carry Python objects
+A path is opened as a context manager and hands the cell four calls: `start(scenario, batch)`
+naming the scenario to the peer, `roundtrip(frame) -> reply`, `send(frame)` for a stream and
+`read_ack()` closing a stream batch. With the `native` codec the same calls carry Python objects
 and the path's own pickling moves them (`Queue.put(obj)`, `Pipe.send(obj)`, ...).
 
 The peer is a forked child of the cell's worker, forked before the payload exists (as the
@@ -15,7 +15,6 @@ its parent's clean-up, never with a traceback of its own.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
@@ -148,6 +147,8 @@ def die_with_parent() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/comm").write_text(PEER_PROCESS_NAME)
     if sys.platform.startswith("linux"):
+        import ctypes  # here: a socket cell's worker never pays for it
+
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serbench.codecs import Codec
 from serbench.transport.paths.base import (
@@ -29,6 +26,9 @@ from serbench.transport.paths.base import (
     joined_frame,
     peer_codec,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["PoolPath"]
 
@@ -70,6 +70,10 @@ class PoolPath(PathBase):
     name = "pool"
 
     def _open(self) -> None:
+        # concurrent.futures is imported here, so a socket cell's worker never pays for it.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
             "fork"), initializer=_init_worker, initargs=(self.config,))
         self._pending: list[Future[Any]] = []
@@ -86,6 +90,9 @@ class PoolPath(PathBase):
 
     def start(self, scenario: str, batch: int | None) -> None:
         """Build the calls (a pool needs no mode message: each call names its function)."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+        from concurrent.futures.process import BrokenProcessPool
+
         submit, timeout, native = self._pool.submit, self.config.timeout_s, self.config.native
         pending = self._pending
 

@@ -36,10 +36,14 @@ REQUESTS, REPLIES = b"serbench:requests", b"serbench:replies"
 
 
 def _client(socket_path: str, timeout_s: float) -> Any:
+    """A client that never retries: a failed call fails the cell at once (redis-py's default
+    retries a lost connection with back-off, seconds a dead server would cost silently)."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     return redis.Redis(unix_socket_path=socket_path, socket_timeout=timeout_s + 5.0,
-                       protocol=2)
+                       protocol=2, retry=Retry(NoBackoff(), 0))
 
 
 class RedisPath(PathBase):

@@ -12,7 +12,6 @@ one line naming the Debian package.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
@@ -52,6 +51,8 @@ def redis_missing() -> str | None:
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
+    import ctypes
+
     os.setpgid(0, 0)  # its own group: a Ctrl-C reaches serbench, which stops it in order
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

@@ -22,8 +22,7 @@ import multiprocessing
 import os
 import secrets
 import struct
-from multiprocessing import shared_memory
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serbench.transport.errors import FrameTooLarge
 from serbench.transport.paths.base import (
@@ -35,6 +34,9 @@ from serbench.transport.paths.base import (
     peer_codec,
     serve_frames,
 )
+
+if TYPE_CHECKING:
+    from multiprocessing import shared_memory
 
 __all__ = ["ShmPath", "region_bytes"]
 
@@ -75,6 +77,8 @@ class ShmPath(PathBase):
     def _open(self) -> None:
         self.region = region_bytes(self.config.max_frame)
         name = f"serbench-{os.getpid()}-{secrets.token_hex(4)}"
+        from multiprocessing import shared_memory  # here: only a shm cell pays for it
+
         self._shm = shared_memory.SharedMemory(name=name, create=True, size=2 * self.region)
         buf = self._shm.buf
         assert buf is not None
