@@ -30,7 +30,7 @@ from serbench.transport.paths import (
     open_path,
     skip_reason,
 )
-from serbench.transport.paths.redis_server import RedisServer, redis_missing
+from serbench.transport.paths.redis_server import RedisServer, redis_missing, sweep_leftovers
 
 OBJ = {"id": 7, "name": "tiny", "values": [1.5, 2.5], "tags": ["a", "b"]}
 #: CI installs redis-server and sets SERBENCH_REQUIRE_REDIS: there a missing server fails.
@@ -248,6 +248,8 @@ def test_ctrl_c_or_kill_9_leave_no_process_segment_or_socket(transport: str,
     while time.monotonic() < deadline and any(p.exists() for p in sockets):
         time.sleep(0.05)
     assert not [p for p in sockets if p.exists()], "redis-server left its socket"
+    sweep_leftovers()  # what the next redis cell does first: a dead run's directory goes
+    assert not list(Path(tempfile.gettempdir()).glob(f"serbench-redis-{child.pid}-*"))
     assert err.count(b"Traceback") <= 1, err[-2000:]  # the cell's own KeyboardInterrupt at most
 
 

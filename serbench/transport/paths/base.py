@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -25,10 +24,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from serbench.codecs import Codec, get_codec
-from serbench.common.processes import file_tail, stop_all
+from serbench.common.processes import stop_all
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME
 from serbench.transport import placement
 from serbench.transport.errors import FrameTooLarge, TransportError
@@ -154,9 +153,10 @@ def die_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def fork_peer(body: Callable[[], None], log: Path | None = None) -> int:
+def fork_peer(body: Callable[[], None], log_fd: int | None = None) -> int:
     """Fork a peer running `body`; return its pid. The child never returns: it exits 0 when
-    `body` ends (its channel closed), 1 with a traceback in `log` when it raised."""
+    `body` ends (its channel closed), 1 with a traceback on `log_fd` (its stderr) when it
+    raised."""
     parent = os.getpid()
     pid = os.fork()
     if pid:
@@ -166,10 +166,9 @@ def fork_peer(body: Callable[[], None], log: Path | None = None) -> int:
         die_with_parent()
         if os.getppid() != parent:  # the parent died before the death signal was set
             os._exit(1)
-        if log is not None:
-            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            os.dup2(fd, 2)
-            os.close(fd)
+        if log_fd is not None:
+            os.dup2(log_fd, 2)
+            sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         body()
         code = 0
     except (EOFError, BrokenPipeError, ConnectionError):
@@ -222,7 +221,7 @@ class PathBase:
     def __init__(self, config: PathConfig) -> None:
         self.config = config
         self.pid: int | None = None
-        self._tmpdir: Path | None = None
+        self._log: IO[bytes] | None = None
         self._ended: str | None = None
 
     #: What a cell uses, set by `start`: send one frame and return the peer's reply; send one
@@ -245,15 +244,22 @@ class PathBase:
     def _close(self) -> None:
         """Release the client end (before the peer is stopped)."""
 
-    def tmpdir(self) -> Path:
-        """A private directory (mode 0700) for the peer's log, removed on close."""
-        if self._tmpdir is None:
-            self._tmpdir = Path(tempfile.mkdtemp(prefix="serbench-path-"))
-        return self._tmpdir
+    def log_fd(self) -> int:
+        """Where the peer writes a traceback, if it fails: an anonymous file (unlinked from
+        the start), so even a `kill -9` leaves no log file behind."""
+        if self._log is None:
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        return self._log.fileno()
 
-    def log_path(self) -> Path:
-        """Where the peer writes a traceback, if it fails."""
-        return self.tmpdir() / "peer.log"
+    def log_tail(self) -> str:
+        """The peer's last log line ("" without one)."""
+        if self._log is None:
+            return ""
+        fd = self._log.fileno()
+        size = os.fstat(fd).st_size
+        text = os.pread(fd, min(size, 2000), max(0, size - 2000)).decode(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+        return lines[-1].strip()[:300] if lines else ""
 
     def ended(self) -> str | None:
         """How the peer ended, once it has (None while it runs); reaped once, remembered."""
@@ -281,7 +287,7 @@ class PathBase:
             words.append(how)
         elif exc is not None:
             words.append(f"{type(exc).__name__}: {str(exc)[:200] or 'no message'}")
-        tail = file_tail(self.log_path(), 1) if self._tmpdir is not None else ""
+        tail = self.log_tail()
         if tail:
             words.append(tail)
         return PathFailed("; ".join(words))
@@ -303,9 +309,9 @@ class PathBase:
         finally:
             pid, self.pid = self.pid, None
             stop_peer(pid)
-            if self._tmpdir is not None:
-                shutil.rmtree(self._tmpdir, ignore_errors=True)
-                self._tmpdir = None
+            if self._log is not None:
+                self._log.close()
+                self._log = None
 
     def __enter__(self) -> PathBase:
         return self.open()

@@ -56,7 +56,7 @@ class PipePath(PathBase):
 
             serve_frames(recv, theirs.send_bytes, codec, limit)
 
-        self.pid = fork_peer(body, self.log_path())
+        self.pid = fork_peer(body, self.log_fd())
         theirs.close()  # the peer's death is then end-of-file here
         self.config.described.update(
             channel="multiprocessing.Pipe(duplex=True), fork",
@@ -123,7 +123,7 @@ class QueuePath(PathBase):
 
             serve_frames(requests.get, send, codec, config.max_frame)
 
-        self.pid = fork_peer(body, self.log_path())
+        self.pid = fork_peer(body, self.log_fd())
         self.config.described.update(
             channel="two multiprocessing.Queue() (requests, replies), fork",
             calls="put(obj) / get()" if config.native else "put(frame bytes) / get()",

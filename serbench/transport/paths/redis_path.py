@@ -82,7 +82,7 @@ class RedisPath(PathBase):
             with contextlib.suppress(redis.ConnectionError):  # the server is gone: the cell too
                 serve_frames(recv, send, codec, config.max_frame)
 
-        self.pid = fork_peer(body, self.log_path())
+        self.pid = fork_peer(body, self.log_fd())
         self._client = _client(path, timeout)
         from redis.utils import HIREDIS_AVAILABLE
 

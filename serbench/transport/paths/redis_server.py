@@ -24,7 +24,8 @@ from pathlib import Path
 from serbench.common.processes import exit_status, file_tail, stop
 from serbench.transport.paths.base import PathUnavailable
 
-__all__ = ["DEBIAN_PACKAGE", "RedisServer", "redis_missing", "redis_server_program"]
+__all__ = ["DEBIAN_PACKAGE", "RedisServer", "redis_missing", "redis_server_program",
+           "sweep_leftovers"]
 
 DEBIAN_PACKAGE = "redis-server"
 _PREFIX = "serbench-redis-"

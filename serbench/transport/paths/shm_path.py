@@ -109,7 +109,7 @@ class ShmPath(PathBase):
             serve_frames(_once(first, recv), send, codec, min(cap, config.max_frame))
 
         try:
-            self.pid = fork_peer(body, self.log_path())
+            self.pid = fork_peer(body, self.log_fd())
         finally:
             theirs.close()
             self._shm.unlink()  # from now on only the mappings hold it: nothing in /dev/shm

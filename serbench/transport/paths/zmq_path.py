@@ -109,7 +109,7 @@ class _ZmqPath(PathBase):
                 router.close(0)
                 context.term()
 
-        self.pid = fork_peer(body, self.log_path())
+        self.pid = fork_peer(body, self.log_fd())
         os.close(ready_w)
         with os.fdopen(ready_r, "rb") as ready:
             bound = ready.readline().strip().decode()
