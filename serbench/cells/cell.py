@@ -23,7 +23,7 @@ from typing import Any
 
 import pyperf
 
-from serbench.cells import loops
+from serbench.cells import loops, path_loops
 from serbench.cells.allocator import apply_malloc_policy
 from serbench.cells.faults import fault_counter
 from serbench.cells.firsts import FirstCall, cold_metadata, first_call, timed_import
@@ -51,6 +51,7 @@ from serbench.transport import placement
 from serbench.transport.auth import read_secret_file
 from serbench.transport.connection import Connection
 from serbench.transport.link.endpoints import Endpoints
+from serbench.transport.paths import is_path, path_metadata
 from serbench.transport.protocol import parse_address
 from serbench.transport.server_process import ServerProcess
 
@@ -130,9 +131,12 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     placement.pin_self(client_cpu)
     codec, import_s = timed_import(lambda: get_codec_at(args.codec, args.codec_target)
                                    if args.codec_target else get_codec(args.codec))
-    conn = None
+    conn = path = None
     peers: list[int] = []
-    if args.scenario in SOCKET_SCENARIOS and args.connect:
+    path_meta: dict[str, str] = {}
+    if args.scenario in SOCKET_SCENARIOS and is_path(args.transport):  # not a socket
+        path = path_loops.open_cell_path(args, cleanup, server_cpu)
+    elif args.scenario in SOCKET_SCENARIOS and args.connect:
         conn = cleanup.enter_context(_remote_connection(args))
     elif args.scenario in SOCKET_SCENARIOS:
         # Fork the server before the payload exists: the child then shares no payload pages
@@ -168,6 +172,13 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     elif args.scenario == "decode":
         timed = loops.decode_loop(codec, view)
         first = first_call(lambda: codec.decode(view))[1]
+    elif path is not None:
+        timed = path_loops.path_loop(args.scenario, codec, obj, path, size, batch, samples)
+        path_meta = path_metadata(path)
+        if path.pid is not None:
+            peers.append(path.pid)
+        if args.scenario == "roundtrip":
+            first = first_call(lambda: timed(1))[1]
     elif args.scenario == "roundtrip":
         assert conn is not None
         conn.start_roundtrip()
@@ -200,7 +211,7 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
                 serbench_malloc=args.malloc, serbench_malloc_applied=malloc_applied)
     if memory is not None:
         meta.update(memory.metadata())
-    runner.metadata.update(meta)
+    runner.metadata.update(meta, **path_meta)
     runner.bench_time_func(args.bench_name, timed, inner_loops=batch)
     keep_samples(args, samples)
 

@@ -19,6 +19,7 @@ from serbench.cli.report import print_verdict, write_report
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.cell import Cell
 from serbench.common.errors import UserError
+from serbench.common.vocabulary import TRANSPORTS
 from serbench.extensions.fleet.options import remote_matrix
 from serbench.extensions.fleet.shard import parse_shard, shard_matrix
 from serbench.payloads import make_payload
@@ -42,10 +43,10 @@ def add_run_command(sub: Any) -> None:
     """Register `run` on the CLI's subparsers."""
     p = sub.add_parser("run", **command_help("run"))
     p.add_argument("matrix", nargs="?", help="a matrix TOML file, or the name of a built-in one "
-                   "(default, full, zoo, sweep)")
+                   "(default, full, zoo, sweep, transports)")
     p.add_argument("--codecs", help="comma-separated codecs (replaces the matrix's list)")
     p.add_argument("--payloads", help="comma-separated payload specs, e.g. small,records:10000")
-    p.add_argument("--transports", help="comma-separated: tcp,uds")
+    p.add_argument("--transports", help="comma-separated: " + ",".join(TRANSPORTS))
     p.add_argument("--scenarios", help="comma-separated: roundtrip,stream,encode,decode")
     p.add_argument("--payload-file", action="append", default=[], metavar="PATH",
                    help="a .json/.msgpack/.cbor/.pickle file as a payload (repeatable); "

@@ -6,12 +6,19 @@ this module imports nothing else (no pyperf, no sockets), so any layer may depen
 
 from __future__ import annotations
 
-#: What a cell measures. `roundtrip` and `stream` go over a socket to another process.
+#: What a cell measures. `roundtrip` and `stream` go over a transport to another process.
 SCENARIOS = ("roundtrip", "stream", "encode", "decode")
 SOCKET_SCENARIOS = frozenset({"roundtrip", "stream"})
 #: Bump when what a scenario times changes, so old results are not compared with new ones.
 SCENARIO_VERSION = "2"
-TRANSPORTS = ("tcp", "uds")
+#: serbench's own framing over a socket (the default run's transports) ...
+SOCKET_TRANSPORTS = ("tcp", "uds")
+#: ... and the paths Python programs use (serbench.transport.paths): multiprocessing's Pipe and
+#: Queue, a process pool, shared memory, ZeroMQ over ipc:// and tcp://, a Redis list queue.
+PATH_TRANSPORTS = ("mp-pipe", "mp-queue", "pool", "shm", "zmq-ipc", "zmq-tcp", "redis")
+TRANSPORTS = SOCKET_TRANSPORTS + PATH_TRANSPORTS
+#: A matrix that names no transports runs these.
+DEFAULT_TRANSPORTS = SOCKET_TRANSPORTS
 IN_PROCESS = "in-process"
 
 #: CPU placement of client and server, and the garbage-collector policy during timing.
@@ -30,6 +37,8 @@ TIMED_CLASSES = frozenset({EXACT, LOSSY})
 #: The reference codec every ratio is taken against, and the transport floor.
 REFERENCE_CODEC = "pickle"
 FLOOR_CODEC = "null"
+#: The codec that is a path's own pickling (`Queue.put(obj)`, `send_pyobj`): codecs/native.py.
+NATIVE_CODEC = "native"
 PICKLE_PROTOCOL = 5
 
 #: Latency percentiles: summary key -> percentile; p99.9 wants this many samples to be read

@@ -11,11 +11,13 @@ from typing import Any
 from serbench.common.vocabulary import FLOOR_CODEC, P999_MIN_SAMPLES, REFERENCE_CODEC
 from serbench.report import trust
 from serbench.report.analysis_time import size_sweeps
+from serbench.report.analysis_transports import panels as transport_panels
 from serbench.report.basis import basis
 from serbench.report.chart_latency import percentile_chart
 from serbench.report.chart_parts import Colours
 from serbench.report.chart_ratios import fidelity_chart, heatmap_chart, roundtrip_ratio_chart
 from serbench.report.chart_time import drift_chart, sweep_chart, time_split_chart
+from serbench.report.chart_transports import transport_chart
 from serbench.report.chart_verdict import verdict_chart
 from serbench.report.chart_wire import size_chart, throughput_chart
 from serbench.report.data import Run
@@ -94,6 +96,13 @@ CHARTS: tuple[tuple[str, str, str | Callable[[Run], str], ChartFunc], ...] = (
 )
 
 
+TRANSPORTS_CAPTION = (
+    "Each codec's mean round-trip time on each transport (log scale), and below it the "
+    f"transport's share: the {FLOOR_CODEC} floor's time over the cell's. Near 1 the transport "
+    "decides and another serializer buys little there; near 0 the codec does. `native` is the "
+    "transport's own pickling (docs/transports.md).")
+
+
 def figures(run: Run) -> list[tuple[str, str, str, Any]]:
     """(slug, title, caption, figure) of every chart the run has data for, in report order."""
     colours = codec_colours(run.codecs)
@@ -106,6 +115,9 @@ def figures(run: Run) -> list[tuple[str, str, str, Any]]:
         if fig is not None:
             out.append((slug, title, caption if isinstance(caption, str) else caption(run),
                         fig))
+    for panel in transport_panels(run):  # a run with paths: docs/transports.md
+        out.append((f"transports-{_slug(panel.payload)}", f"Transports: {panel.payload}",
+                    TRANSPORTS_CAPTION, transport_chart(panel, colours)))
     for sweep in size_sweeps(run):
         out.append((f"size-sweep-{_slug(sweep.name)}", f"Size sweep: {sweep.name}",
                     f"Mean time per call against the size of the {sweep.name} payload "

@@ -26,7 +26,13 @@ from serbench.cells.allocator import malloc_record
 from serbench.codecs import codec_target
 from serbench.common.cell import Cell
 from serbench.common.processes import signals_held
-from serbench.common.vocabulary import DEFAULT_CELL_TIMEOUT_S, FAILED, OK, SKIPPED
+from serbench.common.vocabulary import (
+    DEFAULT_CELL_TIMEOUT_S,
+    FAILED,
+    OK,
+    SKIPPED,
+    SOCKET_SCENARIOS,
+)
 from serbench.results import environment
 from serbench.results import files as results
 from serbench.results.record import (
@@ -47,6 +53,8 @@ from serbench.runner.schema_files import write_schemas
 from serbench.stats.percentiles import latency_percentiles
 from serbench.stats.summarise import CellRecord, drift, precision, summarise
 from serbench.transport.link.session import open_link
+from serbench.transport.paths import describe_paths, is_path
+from serbench.transport.paths import skip_reason as path_skip_reason
 
 
 @dataclass
@@ -123,6 +131,8 @@ class _Run:
             "measured_beside_other_run": beside})
         if link is not None:
             self.env["link"] = link.record()
+        if any(is_path(t) for t in plan.matrix.transports):
+            self.env["transports"] = describe_paths(plan.matrix.transports)
         self.seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(
             2**31)
         self.round_times: list[float] = []
@@ -159,8 +169,7 @@ class _Run:
             if not prep.timed:
                 row.update(status=SKIPPED,
                            detail=f"{prep.fidelity.status}: {prep.fidelity.detail}")
-            elif self.link is not None and (
-                    why := self.link.skip_reason(cell.scenario, cell.transport)):
+            elif why := self._skip_reason(cell):
                 row.update(status=SKIPPED, detail=why)
             else:
                 row["status"] = OK
@@ -173,6 +182,17 @@ class _Run:
             key = row_key(row)
             self.records[key] = record
             self.order.append(record)
+
+    def _skip_reason(self, cell: Cell) -> str | None:
+        """Why a timed cell cannot run here: the link, or its path (a program missing)."""
+        if cell.scenario not in SOCKET_SCENARIOS:
+            return None
+        if self.link is not None and (why := self.link.skip_reason(cell.scenario,
+                                                                   cell.transport)):
+            return str(why)
+        if self.plan.worker.connect is not None and is_path(cell.transport):
+            return f"{cell.transport} runs on this machine only (--connect times tcp)"
+        return path_skip_reason(cell.transport, cell.codec)
 
     # -- the rounds -----------------------------------------------------------------------
     def execute(self) -> RunOutcome:

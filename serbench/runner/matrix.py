@@ -22,6 +22,7 @@ from serbench.common.cell import Cell
 from serbench.common.errors import UserError, unknown_name
 from serbench.common.units import parse_size
 from serbench.common.vocabulary import (
+    DEFAULT_TRANSPORTS,
     GC_POLICIES,
     MALLOC_POLICIES,
     MALLOC_STEADY,
@@ -68,7 +69,7 @@ class Matrix:
 
     codecs: list[str]
     payloads: list[str]
-    transports: list[str] = field(default_factory=lambda: list(TRANSPORTS))
+    transports: list[str] = field(default_factory=lambda: list(DEFAULT_TRANSPORTS))
     scenarios: list[str] = field(default_factory=lambda: list(SCENARIOS))
     budget: Budget = field(default_factory=Budget)
     pin: str = "same"
@@ -131,7 +132,7 @@ def load_matrix(path: Path) -> Matrix:
             raise bad(key, f"unknown key {key!r} in [options]; known keys: gc, malloc, pin")
     matrix = Matrix(
         codecs=lists["codecs"], payloads=lists["payloads"],
-        transports=lists.get("transports", list(TRANSPORTS)),
+        transports=lists.get("transports", list(DEFAULT_TRANSPORTS)),
         scenarios=lists.get("scenarios", list(SCENARIOS)),
         budget=budget, pin=str(options.get("pin", "same")), gc=str(options.get("gc", "on")),
         malloc=str(options.get("malloc", MALLOC_STEADY)),

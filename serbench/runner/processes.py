@@ -110,6 +110,8 @@ _TRANSPORT_HINTS = {
     "FrameTooLarge": "a frame exceeded the maximum frame size",
     "HandshakeFailed": "the client and server did not agree on the run's secret",
     "ServerFailed": "the scenario server did not start or died",
+    "PathFailed": "the transport's peer (a pool worker, redis-server, a ZeroMQ or "
+                  "multiprocessing peer) died or stopped answering",
 }
 _EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Closed|"
                              r"Timeout|TooLarge|Failed|Interrupt|Exit))(?::\s*(.*))?$")

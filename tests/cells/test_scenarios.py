@@ -21,7 +21,13 @@ import pytest
 
 from serbench.cells.cell import SCENARIOS, SOCKET_SCENARIOS
 from serbench.codecs import codec_entries
-from serbench.common.vocabulary import TRANSPORTS
+from serbench.common.vocabulary import (
+    DEFAULT_TRANSPORTS,
+    NATIVE_CODEC,
+    PATH_TRANSPORTS,
+    SOCKET_TRANSPORTS,
+    TRANSPORTS,
+)
 from serbench.results.files import COLUMNS, samples_path
 from serbench.runner.matrix import builtin_matrix_path, expand, load_matrix
 
@@ -48,12 +54,16 @@ def test_every_scenario_is_tested() -> None:
 
 
 def test_every_transport_is_tested() -> None:
-    assert set(TRANSPORTS) == set(TESTED_TRANSPORTS)
+    # The paths (mp-pipe, ..., redis) are tested in tests/transport/test_paths.py and, through
+    # serbench run, in test_transports_run.py.
+    assert set(SOCKET_TRANSPORTS) == set(TESTED_TRANSPORTS)
+    assert set(TRANSPORTS) == set(SOCKET_TRANSPORTS) | set(PATH_TRANSPORTS)
 
 
 def test_every_builtin_codec_is_tested() -> None:
     builtin = {n for n, e in codec_entries().items() if e.distribution == "serbench"}
-    assert builtin == set(TESTED_CODECS)
+    # `native` has no socket cell (it is a path's own pickling): test_transports_run.py
+    assert builtin == set(TESTED_CODECS) | {NATIVE_CODEC}
 
 
 @pytest.fixture(scope="module")
@@ -244,17 +254,21 @@ def test_default_matrix_is_embedded_parsed_and_expanded() -> None:
     # The original ten and one representative of each zoo family (the zoo matrix has them all).
     assert set(matrix.codecs) == {*ORIGINAL_CODECS, "ormsgpack", "protobuf", "msgspec-struct"}
     builtin = {c for c, e in codec_entries().items() if e.distribution == "serbench"}
-    for name in ("zoo", "full"):
-        assert builtin <= set(load_matrix(builtin_matrix_path(name)).codecs), name
+    for name in ("zoo", "full"):  # native is a path's pickling: scenarios/transports.toml
+        assert builtin - {NATIVE_CODEC} <= set(load_matrix(builtin_matrix_path(name)).codecs), name
     assert len({p.partition(":")[0] for p in matrix.payloads}) >= 4
-    assert set(matrix.transports) == set(TRANSPORTS)
+    assert set(matrix.transports) == set(DEFAULT_TRANSPORTS) == {"tcp", "uds"}
     assert set(matrix.scenarios) == set(SCENARIOS)
     cells = expand(matrix)
-    per_payload = len(SCENARIOS) - len(SOCKET_SCENARIOS) + len(SOCKET_SCENARIOS) * len(TRANSPORTS)
+    per_payload = (len(SCENARIOS) - len(SOCKET_SCENARIOS)
+                   + len(SOCKET_SCENARIOS) * len(DEFAULT_TRANSPORTS))
     assert len(cells) == len(matrix.codecs) * len(matrix.payloads) * per_payload
     assert len(set(cells)) == len(cells)
-    for name in ("full", "zoo", "sweep"):
+    for name in ("full", "zoo", "sweep", "transports"):
         assert expand(load_matrix(builtin_matrix_path(name)))
+    transports = load_matrix(builtin_matrix_path("transports"))
+    assert set(transports.transports) == set(TRANSPORTS)
+    assert {"native", "null", "pickle", "pickle-oob"} <= set(transports.codecs)
 
 
 def test_stream_batches_are_the_same_for_every_codec_on_a_payload(run_dir: Path) -> None:

@@ -115,6 +115,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "pickle-oob": ALL_EXACT,
     "cloudpickle": ALL_EXACT,
     "null": ALL_EXACT,
+    "native": ALL_EXACT,
     "cbor2": {"tuple": TUPLE_LOSSY},  # CBOR bignums: every integer is exact
     "json": {
         # Python's json writes NaN/Infinity literals (not JSON) and reads them back.
@@ -397,6 +398,7 @@ CAPABILITIES = {
     "json": (True, True, False, True),
     "msgspec-json": (True, True, False, True),
     "null": (True, True, False, False),
+    "native": (False, False, False, False),
     "ujson": (True, True, False, True),
     "rapidjson": (True, True, False, True),
     "simplejson": (True, True, False, True),

@@ -44,6 +44,7 @@ MATRIX: dict[str, list[Any]] = {
     "pickle-oob":      [E, E, E, E, E, E, E, E],
     "cloudpickle":     [E, E, E, E, E, E, E, E],
     "null":            [E, E, E, E, E, E, E, E],
+    "native":          [E, E, E, E, E, E, E, E],
     "msgpack":         [E, E, E, E, E, E, U("numpy.ndarray"), U("'Event'")],
     "cbor2":           [E, E, E, E, E, E, U("numpy.ndarray"), U("Event")],
     "msgspec-msgpack": [E, E, E, E, E, E, U("numpy.ndarray"), L(*OBJECTS_MSGPACK_LOSSES)],

@@ -341,7 +341,7 @@ RUNS_CODE = [n for n in UNSAFE
 
 
 def test_the_unsafe_set_is_the_pickle_family_and_its_kin() -> None:
-    assert UNSAFE == ["cattrs", "cloudpickle", "dill", "jsonpickle", "marshal", "pickle",
+    assert UNSAFE == ["cattrs", "cloudpickle", "dill", "jsonpickle", "marshal", "native", "pickle",
                       "pickle-oob", "serpent", "thrift", "thrift-prepared"]
 
 

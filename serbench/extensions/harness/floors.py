@@ -38,6 +38,10 @@ FLOORS: dict[str, Floor] = {row.codec: row for row in (
           f"buffers = []; pickle.dumps(obj, {_P}, buffer_callback=buffers.append)",
           ("buffers = []", f"data = pickle.dumps(obj, {_P}, buffer_callback=buffers.append)"),
           "pickle.loads(data, buffers=buffers)", framed=True),
+    # The paths' own pickling, in process: multiprocessing's ForkingPickler at the default
+    # protocol (serbench/codecs/native.py).
+    Floor("native", ("import pickle",), "pickle.dumps(obj)",
+          ("data = pickle.dumps(obj)",), "pickle.loads(data)"),
     Floor("cloudpickle", ("import cloudpickle",), f"cloudpickle.dumps(obj, {_P})",
           (f"data = cloudpickle.dumps(obj, {_P})",), "cloudpickle.loads(data)"),
     Floor("msgpack", ("import msgpack", "packer = msgpack.Packer()"), "packer.pack(obj)",

@@ -3,6 +3,8 @@
 Pairs:
 - `roundtrip/<transport>/<N>B`: raw ping-pong vs serbench's `null` round trip (p50 and mean);
 - `stream/<transport>/<N>B`: raw `sendall`/`recv_into` stream vs serbench's `null` stream;
+- `roundtrip/<path>/<N>B` for each path in `transports` (mp-pipe, ..., redis): the path's
+  hand-written echo loop (`raw_paths`) vs serbench's `null` round trip over it (target 1.2x);
 - `encode|decode/<codec>/<payload>`: `python -m pyperf timeit` of the codec's documented
   library call (a row of `serbench.extensions.harness.floors.FLOORS`) vs serbench's encode/decode
   cell,
@@ -24,7 +26,7 @@ from typing import Any
 
 from serbench.codecs import CodecUnavailable, codec_entries, get_codec
 from serbench.common.errors import UserError
-from serbench.common.vocabulary import FLOOR_CODEC
+from serbench.common.vocabulary import FLOOR_CODEC, TRANSPORTS
 from serbench.extensions.harness import memory
 from serbench.extensions.harness.floors import FLOORS, check_floor, shape_once
 from serbench.extensions.harness.output import format_markdown, write_csv
@@ -37,11 +39,15 @@ from serbench.runner.processes import run_cell_program
 from serbench.runner.rows import worker_columns
 from serbench.stats.percentiles import latency_percentiles
 from serbench.transport import placement
+from serbench.transport.paths import is_path
+from serbench.transport.paths import skip_reason as path_skip_reason
 
 RAW, SERBENCH = "raw", "serbench"
 _FRAME_FACTORIES = {64: "serbench.extensions.harness.frames:frame_64",
                     2**20: "serbench.extensions.harness.frames:frame_1m"}
 TARGETS = {"roundtrip": ("p50 ratio <= 1.05", 1.05),
+           #: A path's null round trip against its hand-written loop (raw_paths).
+           "roundtrip-path": ("p50 ratio <= 1.2", 1.2),
            "stream": ("throughput ratio >= 0.9", 0.9),
            "encode": ("mean ratio within 5%", 0.05),
            "decode": ("mean ratio within 5%", 0.05)}
@@ -104,6 +110,10 @@ def load_config(path: Path) -> HarnessConfig:
         if size not in _FRAME_FACTORIES:
             raise UserError(f"{path}: frame size {size} unsupported; use one of "
                             f"{sorted(_FRAME_FACTORIES)}")
+    for transport in data.get("transports", []):
+        if transport not in TRANSPORTS:
+            raise UserError(f"{path}: unknown transport {transport!r}; known: "
+                            f"{', '.join(TRANSPORTS)}")
     for name in data.get("codecs") or []:
         if name not in FLOORS:
             raise UserError(f"{path}: codec {name!r} has no floor row in "
@@ -138,6 +148,8 @@ class Pair:
     #: The serbench codec of the pair; for codec pairs also the floor's timed statement.
     codec: str = FLOOR_CODEC
     floor_call: str = ""
+    #: Which TARGETS row judges the pair (empty: its scenario's).
+    target: str = ""
 
 
 def _budget(cfg: HarnessConfig, quick: bool) -> list[str]:
@@ -159,8 +171,13 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
     common = ["--pin", cfg.pin, "--gc", cfg.gc, *budget]
     py = [sys.executable, "-m"]
     pairs: list[Pair] = []
+    for transport in cfg.transports:
+        if is_path(transport):
+            pairs += _path_pairs(transport, cfg, common, skipped)
     for scenario, sizes in (("roundtrip", cfg.roundtrip_frames), ("stream", cfg.stream_frames)):
         for transport in cfg.transports:
+            if is_path(transport):
+                continue
             for size in sizes:
                 name = f"{scenario}/{transport}/{size}B"
                 mode = "pingpong" if scenario == "roundtrip" else "stream"
@@ -211,6 +228,28 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
     return pairs
 
 
+def _path_pairs(transport: str, cfg: HarnessConfig, common: list[str],
+                skipped: dict[str, str] | None) -> list[Pair]:
+    """A path's `null` round trip against its hand-written loop (`raw_paths`), per frame size;
+    none where the path cannot run here (its reason goes into `skipped`)."""
+    why = path_skip_reason(transport, FLOOR_CODEC)
+    if why:
+        if skipped is not None:
+            skipped[f"{transport} round trip"] = why
+        return []
+    py = [sys.executable, "-m"]
+    pairs = []
+    for size in cfg.roundtrip_frames:
+        name = f"roundtrip/{transport}/{size}B"
+        floor = [*py, "serbench.extensions.harness.raw_paths", "--transport", transport,
+                 "--size", str(size), "--bench-name", name, *common]
+        mine = [*py, "serbench.cells.cell", "--codec", FLOOR_CODEC, "--payload",
+                _FRAME_FACTORIES[size], "--scenario", "roundtrip", "--transport", transport,
+                "--bench-name", name, *common]
+        pairs.append(Pair(name, "roundtrip", floor, mine, size, target="roundtrip-path"))
+    return pairs
+
+
 def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
                 progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every pair `rounds` times, alternating floor and serbench; write and return rows."""
@@ -257,13 +296,14 @@ def _pooled(work: Path, side: str, name: str) -> Any:
     return pooled
 
 
-def judge(scenario: str, floor: float, mine: float) -> tuple[float, bool]:
-    """A pair's ratio (serbench relative to the floor) and whether it meets its target.
+def judge(scenario: str, floor: float, mine: float, target: str = "") -> tuple[float, bool]:
+    """A pair's ratio (serbench relative to the floor) and whether it meets its target (the
+    TARGETS row `target`, else the scenario's).
 
     `floor` and `mine` are the two sides' p50 latencies (`roundtrip`) or mean seconds per
     frame (`stream`) or per call (`encode`, `decode`); a stream's ratio is a throughput ratio.
     """
-    limit = TARGETS[scenario][1]
+    limit = TARGETS[target or scenario][1]
     if scenario == "roundtrip":
         ratio = mine / floor
         return ratio, ratio <= limit
@@ -292,7 +332,8 @@ def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
         p50 = {side: latency_percentiles(_pooled(work, side, pair.name))["p50"]
                for side in (RAW, SERBENCH)}
         row.update(raw_p50_s=p50[RAW], serbench_p50_s=p50[SERBENCH], figure="p50 serbench/raw")
-        row["ratio"], row["meets_target"] = judge(pair.scenario, p50[RAW], p50[SERBENCH])
+        row["ratio"], row["meets_target"] = judge(pair.scenario, p50[RAW], p50[SERBENCH],
+                                                  pair.target)
     elif pair.scenario == "stream":
         row.update(raw_mb_per_s=pair.encoded_bytes / means[RAW] / 1e6,
                    serbench_mb_per_s=pair.encoded_bytes / means[SERBENCH] / 1e6,
@@ -301,7 +342,7 @@ def _pair_row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
     else:
         row["figure"] = "mean serbench/pyperf timeit"
         row["ratio"], row["meets_target"] = judge(pair.scenario, means[RAW], means[SERBENCH])
-    row["target"] = TARGETS[pair.scenario][0]
+    row["target"] = TARGETS[pair.target or pair.scenario][0]
     return row
 
 

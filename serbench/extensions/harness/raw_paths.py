@@ -1,0 +1,263 @@
+"""The hand-written floor of each path (serbench.transport.paths) as a pyperf program:
+`python -m serbench.extensions.harness.raw_paths --transport mp-pipe --size 64 ...`.
+
+For each path the shortest loop a user would write: the same frame sent and echoed back by a
+forked peer that does nothing else (`send_bytes`/`recv_bytes`; `put`/`get`; `submit(echo,
+frame).result()`; a shared-memory region and a pipe of lengths; a DEALER and a ROUTER that
+sends back what it receives; `LPUSH`/`BRPOP` on a private redis-server). Timing, pinning, GC
+policy and sample pooling are serbench's, so `serbench harness` compares only the path code: its
+target is serbench's `null` round trip within 1.2x of this loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import struct
+import time
+from array import array
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import shared_memory
+from typing import Any
+
+import pyperf
+
+from serbench.cells.cell import keep_samples
+from serbench.cells.program import run_program
+from serbench.common.vocabulary import PATH_TRANSPORTS
+from serbench.extensions.harness.frames import bytes_with_pickle_size
+from serbench.transport import placement
+from serbench.transport.paths.base import fork_peer, stop_peer
+from serbench.transport.paths.redis_server import RedisServer
+
+_FORK = multiprocessing.get_context("fork")
+_LENGTH = struct.Struct("<Q")
+Call = Callable[[bytes], Any]
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("raw path baseline")
+    group.add_argument("--transport", choices=PATH_TRANSPORTS, required=True)
+    group.add_argument("--size", type=int, required=True, help="frame size in bytes")
+    group.add_argument("--bench-name", required=True)
+    group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
+    group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
+    group.add_argument("--samples-dir", default=None)
+
+
+def main() -> None:
+    """Manager or worker, as pyperf decides."""
+    run_program("serbench.extensions.harness.raw_paths", _options,
+                ("transport", "size", "bench_name", "pin", "gc", "samples_dir"), _worker)
+
+
+def _worker(runner: pyperf.Runner, args: argparse.Namespace,
+            cleanup: contextlib.ExitStack) -> None:
+    client_cpu, peer_cpu = placement.cpus_for(args.pin)
+    placement.pin_self(client_cpu)
+    # The bytes serbench's null codec ships for this size: its pickle (frames.py).
+    import pickle
+
+    frame = pickle.dumps(bytes_with_pickle_size(args.size), protocol=5)
+    call = _OPENERS[args.transport](cleanup, peer_cpu, args.size)
+    call(frame)  # one untimed round trip: the peer is up
+    runner.metadata.update({"serbench_baseline": f"raw {args.transport} round trip",
+                            "serbench_pin": args.pin, "serbench_gc": args.gc,
+                            "serbench_encoded_bytes": len(frame),
+                            "serbench_transport": args.transport})
+    samples: list[array[int]] = []
+    timed = _pingpong(call, frame, samples)
+    placement.apply_gc_policy(args.gc)
+    runner.bench_time_func(args.bench_name, timed)
+    keep_samples(args, samples)
+
+
+def _pingpong(call: Call, frame: bytes, samples: list[array[int]]) -> Callable[[int], float]:
+    clock = time.perf_counter_ns
+
+    def timed(loops: int) -> float:
+        lat = array("q", bytes(8 * loops))
+        t0 = prev = clock()
+        for i in range(loops):
+            call(frame)
+            now = clock()
+            lat[i] = now - prev
+            prev = now
+        samples.append(lat)
+        return (prev - t0) / 1e9
+
+    return timed
+
+
+def _peer(cleanup: contextlib.ExitStack, cpu: int | None, body: Callable[[], None]) -> None:
+    def pinned() -> None:
+        placement.pin_self(cpu)
+        body()
+
+    pid = fork_peer(pinned)
+    cleanup.callback(stop_peer, pid)
+
+
+def _pipe(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+    mine, theirs = _FORK.Pipe()
+
+    def body() -> None:
+        while True:
+            theirs.send_bytes(theirs.recv_bytes())
+
+    _peer(cleanup, cpu, body)
+    theirs.close()
+    send_bytes, recv_bytes = mine.send_bytes, mine.recv_bytes
+
+    def call(frame: bytes) -> Any:
+        send_bytes(frame)
+        return recv_bytes()
+
+    return call
+
+
+def _queue(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+    requests, replies = _FORK.Queue(), _FORK.Queue()
+
+    def body() -> None:
+        while True:
+            replies.put(requests.get())
+
+    _peer(cleanup, cpu, body)
+    for q in (requests, replies):
+        cleanup.callback(q.close)
+        cleanup.callback(q.cancel_join_thread)
+    put, get = requests.put, replies.get
+
+    def call(frame: bytes) -> Any:
+        put(frame)
+        return get()
+
+    return call
+
+
+def _echo(frame: bytes) -> bytes:
+    return frame
+
+
+def _pool(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+    pool = ProcessPoolExecutor(1, mp_context=_FORK, initializer=placement.pin_self,
+                               initargs=(cpu,))
+    cleanup.callback(pool.shutdown, wait=True, cancel_futures=True)
+    submit = pool.submit
+
+    def call(frame: bytes) -> Any:
+        return submit(_echo, frame).result()
+
+    return call
+
+
+def _shm(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+    shm = shared_memory.SharedMemory(create=True, size=2 * size)
+    buf = shm.buf
+    assert buf is not None
+    requests, replies = buf[:size], buf[size:]
+    mine, theirs = _FORK.Pipe()
+
+    def body() -> None:
+        while True:
+            (n,) = _LENGTH.unpack(theirs.recv_bytes())
+            replies[:n] = requests[:n]
+            theirs.send_bytes(_LENGTH.pack(n))
+
+    try:
+        _peer(cleanup, cpu, body)
+    finally:
+        shm.unlink()
+    theirs.close()
+
+    def close() -> None:
+        requests.release()
+        replies.release()
+        shm.close()
+
+    cleanup.callback(close)
+    send_bytes, recv_bytes, pack, unpack = mine.send_bytes, mine.recv_bytes, _LENGTH.pack, \
+        _LENGTH.unpack
+
+    def call(frame: bytes) -> Any:
+        n = len(frame)
+        requests[:n] = frame
+        send_bytes(pack(n))
+        return replies[:unpack(recv_bytes())[0]]
+
+    return call
+
+
+def _zmq(scheme: str) -> Callable[[contextlib.ExitStack, int | None, int], Call]:
+    def opener(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+        import zmq
+
+        endpoint = (f"ipc://@serbench-raw-{os.getpid()}" if scheme == "ipc"
+                    else "tcp://127.0.0.1:*")
+        ready_r, ready_w = os.pipe()
+
+        def body() -> None:
+            router = zmq.Context(1).socket(zmq.ROUTER)
+            router.bind(endpoint)
+            os.write(ready_w, router.getsockopt_string(zmq.LAST_ENDPOINT).encode() + b"\n")
+            while True:
+                router.send_multipart(router.recv_multipart())
+
+        _peer(cleanup, cpu, body)
+        os.close(ready_w)
+        with os.fdopen(ready_r, "rb") as ready:
+            bound = ready.readline().strip().decode()
+        context = zmq.Context(1)
+        dealer = context.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        dealer.connect(bound)
+        cleanup.callback(context.term)
+        cleanup.callback(dealer.close, 0)
+        send, recv = dealer.send, dealer.recv
+
+        def call(frame: bytes) -> Any:
+            send(frame)
+            return recv()
+
+        return call
+
+    return opener
+
+
+def _redis(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
+    import redis
+
+    server = cleanup.enter_context(RedisServer())
+    path = server.socket_path
+
+    def body() -> None:
+        client: Any = redis.Redis(unix_socket_path=path)
+        while True:
+            client.lpush("r", client.brpop(["q"])[1])
+
+    _peer(cleanup, cpu, body)
+    client: Any = redis.Redis(unix_socket_path=path)
+    cleanup.callback(client.close)
+    lpush, brpop = client.lpush, client.brpop
+
+    def call(frame: bytes) -> Any:
+        lpush("q", frame)
+        return brpop(["r"])[1]
+
+    return call
+
+
+_OPENERS: dict[str, Callable[[contextlib.ExitStack, int | None, int], Call]] = {
+    "mp-pipe": _pipe, "mp-queue": _queue, "pool": _pool, "shm": _shm,
+    "zmq-ipc": _zmq("ipc"), "zmq-tcp": _zmq("tcp"),
+    "redis": _redis,
+}
+assert set(_OPENERS) == set(PATH_TRANSPORTS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""`mp-pipe` and `mp-queue`: the two channels of `multiprocessing`, to a forked peer.
+
+- `mp-pipe`: one duplex `multiprocessing.Pipe()`; the codec's bytes go with `send_bytes` /
+  `recv_bytes` (a list of buffers, pickle-oob's, is joined first: one copy, said per cell), the
+  native codec's objects with `send(obj)` / `recv()` (multiprocessing's ForkingPickler).
+- `mp-queue`: two `multiprocessing.Queue`s (requests, replies) of bytes, `put` / `get`: the
+  queue's feeder thread, its lock and its pickling of the bytes object are all in the figure,
+  as they are in any program that uses one; the native codec puts the object itself.
+
+The client's reads wait at most the I/O timeout: a queue has no end-of-file, so a killed peer
+is noticed that way (a pipe also reports it at once as end-of-file).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from serbench.transport.paths.base import (
+    ACK,
+    POLL_S,
+    PathBase,
+    fork_peer,
+    joined_frame,
+    mode_message,
+    peer_codec,
+    serve_frames,
+)
+
+__all__ = ["PipePath", "QueuePath"]
+
+_FORK = multiprocessing.get_context("fork")
+
+
+class PipePath(PathBase):
+    """A `multiprocessing.Pipe()` to a forked peer."""
+
+    name = "mp-pipe"
+
+    def _open(self) -> None:
+        mine, theirs = _FORK.Pipe(duplex=True)
+        self._conn = mine
+        config = self.config
+
+        def body() -> None:
+            mine.close()
+            codec = peer_codec(config)
+            if codec is None:
+                serve_frames(theirs.recv, theirs.send, None, config.max_frame)
+            limit = config.max_frame
+
+            def recv() -> bytes:
+                return theirs.recv_bytes(limit)  # a longer message is refused unread
+
+            serve_frames(recv, theirs.send_bytes, codec, limit)
+
+        self.pid = fork_peer(body, self.log_fd())
+        theirs.close()  # the peer's death is then end-of-file here
+        self.config.described.update(
+            channel="multiprocessing.Pipe(duplex=True), fork",
+            calls=("send(obj) / recv()" if config.native
+                   else "send_bytes(frame) / recv_bytes(max_frame)"),
+            copies="a list of buffers (out-of-band) is joined into one message first")
+        self._send: Callable[[Any], None]
+        self._recv: Callable[[], Any]
+        if config.native:
+            self._send, self._recv = mine.send, mine.recv
+        else:
+            send_bytes, recv_bytes = mine.send_bytes, mine.recv_bytes
+            self._send = lambda frame: send_bytes(joined_frame(frame))
+            self._recv = lambda: recv_bytes(config.max_frame)
+
+    def start(self, scenario: str, batch: int | None) -> None:
+        """Send the mode message."""
+        self._send(mode_message(scenario, batch))
+        send_raw, recv = self._send, self._recv
+
+        def send(frame: Any) -> None:
+            try:
+                send_raw(frame)
+            except OSError as exc:  # the peer is gone: reset, broken pipe
+                raise self.failure(exc) from exc
+
+        def roundtrip(frame: Any) -> Any:
+            try:
+                send_raw(frame)
+                return recv()
+            except (EOFError, OSError) as exc:
+                raise self.failure(exc) from exc
+
+        self.roundtrip, self.send = roundtrip, send
+
+    def read_ack(self) -> None:
+        """The peer's acknowledgement of a batch."""
+        try:
+            self._recv()
+        except (EOFError, OSError) as exc:
+            raise self.failure(exc) from exc
+
+    def _close(self) -> None:
+        self._conn.close()
+
+
+class QueuePath(PathBase):
+    """Two `multiprocessing.Queue`s (requests, replies) to a forked peer."""
+
+    name = "mp-queue"
+
+    def _open(self) -> None:
+        requests, replies = _FORK.Queue(), _FORK.Queue()
+        self._queues = (requests, replies)
+        config = self.config
+
+        def body() -> None:
+            codec = peer_codec(config)
+            put = replies.put
+
+            def send(reply: Any) -> None:  # a queue takes what pickles: bytes, not views
+                put(reply if codec is None or type(reply) is bytes
+                    else bytes(joined_frame(reply)))
+
+            serve_frames(requests.get, send, codec, config.max_frame)
+
+        self.pid = fork_peer(body, self.log_fd())
+        self.config.described.update(
+            channel="two multiprocessing.Queue() (requests, replies), fork",
+            calls="put(obj) / get()" if config.native else "put(frame bytes) / get()",
+            copies="the feeder thread pickles each bytes frame (a copy) into the pipe; "
+                   "a list of buffers (out-of-band) is joined first")
+
+    def start(self, scenario: str, batch: int | None) -> None:
+        """Send the mode message; build the calls."""
+        requests, replies = self._queues
+        requests.put(mode_message(scenario, batch))
+        put, get, timeout = requests.put, replies.get, self.config.timeout_s
+        native = self.config.native
+
+        def send(frame: Any) -> None:
+            put(frame if native else joined_frame(frame))
+
+        def roundtrip(frame: Any) -> Any:
+            put(frame if native else joined_frame(frame))
+            try:
+                return get(True, POLL_S)
+            except queue.Empty:
+                return self._wait(get, timeout)
+
+        self.roundtrip, self.send = roundtrip, send
+        self._get = get
+
+    def _wait(self, get: Callable[[bool, float], Any], timeout: float) -> Any:
+        """Keep waiting while the peer runs (a queue has no end-of-file)."""
+        missed = object()
+
+        def again() -> Any:
+            try:
+                return get(True, POLL_S)
+            except queue.Empty:
+                return missed
+
+        return self.keep_waiting(again, missed, timeout)
+
+    def read_ack(self) -> None:
+        """The peer's acknowledgement of a batch."""
+        try:
+            reply = self._get(True, POLL_S)
+        except queue.Empty:
+            reply = self._wait(self._get, self.config.timeout_s)
+        if reply != ACK:
+            raise self.failure()
+
+    def _close(self) -> None:
+        for q in self._queues:
+            q.cancel_join_thread()  # never wait for a dead peer to drain the pipe
+            q.close()
