@@ -136,6 +136,7 @@ def test_payload_file_errors(tmp_path: Path, name: str, content: bytes | str | N
 # --- output and resume directories -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_output_directory_that_cannot_be_written(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("not a directory")

@@ -112,6 +112,7 @@ def test_verify_json() -> None:
     assert cells["msgspec-json", "blob-100"]["losses"] == ["bytes→str"]
 
 
+@pytest.mark.slow
 def test_verify_default_is_every_codec_and_payload() -> None:
     proc = run_serbench("verify", "--json", "--payloads", "small")
     assert proc.returncode == 0, proc.stderr

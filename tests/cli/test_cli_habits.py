@@ -105,6 +105,7 @@ def test_strict_turns_a_suspect_or_failed_run_into_exit_1(capsys: pytest.Capture
     assert "3 cell(s) failed" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_report_ends_with_the_verdict(tmp_path: Path) -> None:
     proc = run_serbench_in_process("report", str(FIXTURE), "-o", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

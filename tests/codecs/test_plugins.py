@@ -107,6 +107,7 @@ def plugin(tmp_path: Path, codecs: dict[str, str] | None = None,
 
 # -- third-party codecs, end to end ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_third_party_codec_is_listed_and_verified(tmp_path: Path) -> None:
     site = plugin(tmp_path, codecs={"fake-rot": "fakecodec_plugin:fake_rot_codec"})
 
@@ -154,6 +155,7 @@ def test_plugin_claiming_a_builtin_name_is_an_error(tmp_path: Path, command: lis
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 def test_plugin_whose_factory_cannot_import_is_unavailable(tmp_path: Path) -> None:
     site = plugin(tmp_path, codecs={
         "broken-codec": "fakecodec_plugin:broken_codec",

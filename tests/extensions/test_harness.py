@@ -131,6 +131,7 @@ def test_a_paths_round_trip_is_judged_against_its_own_target() -> None:
     assert judge("roundtrip", 10e-6, 11.5e-6) == (pytest.approx(1.15), False)
 
 
+@pytest.mark.slow
 def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
     cfg = load_config(builtin_matrix_path("harness"))
     pairs = build_pairs(cfg, quick=False)
@@ -232,7 +233,8 @@ def test_harness_lists_every_codec_pair_and_its_verdict(harness_run: tuple[Path,
             for label in ("small-2", "records-1000"):
                 line = next(x for x in stdout.splitlines()
                             if x.startswith(f"| {scenario}/{codec}/{label} |"))
-                assert line.endswith(("| yes |", "| NO |"))
+                # ... | met | faults/call |: serbench's steady minor faults per call
+                assert re.search(r"\| (yes|NO) \| [0-9.e+-]+ \|$", line), line
     assert "encode/decode pairs within 5% of `pyperf timeit`" in stdout
     assert "- msgpack encode: `packer.pack(obj)`" in stdout
 

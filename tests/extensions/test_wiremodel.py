@@ -275,6 +275,7 @@ def test_cli_validate_prints_the_table_and_writes_the_csv(
     assert "serialization=" in fast["terms"] and fast["rate_bit_s"] == "8000000.0"
 
 
+@pytest.mark.slow
 def test_cli_errors_are_one_line(runs: tuple[Path, Path], tmp_path: Path) -> None:
     loopback, linked = runs
     assert_one_line_error(run_serbench("model", "validate", str(tmp_path / "gone"), str(linked)),

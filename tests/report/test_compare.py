@@ -102,6 +102,7 @@ def test_a_slower_codec_is_significantly_slower(tmp_path: Path) -> None:
     assert ag.worst is not None and ag.worst[1] == pytest.approx(2.0)
 
 
+@pytest.mark.slow
 def test_terminal_table_through_the_cli(tmp_path: Path) -> None:
     b = copy_fixture(tmp_path, "b")
     slow_down(b, "pickle", 3.0)

@@ -197,7 +197,7 @@ def test_secret_file_that_is_not_a_secret_is_refused(tmp_path: Path, content: st
     (["--codec", "json", "--listen", "127.0.0.1:99999"], "expected HOST:PORT"),
     (["--codec", "json", "--listen", "::1:80"], "IPv6 address in brackets"),
     (["--codec", "json", "--max-frame", "0"], "--max-frame must be between"),
-    (["--codec", "json", "--timeout", "0"], "--timeout must be more than 0"),
+    (["--codec", "json", "--timeout", "0"], "--timeout: a duration must be positive"),
     (["--codec", "json", "--max-connections", "0"], "--max-connections must be at least 1"),
     (["--codec", "json", "--unix", "/tmp/" + "x" * 120 + "/s"], "longer than the 107 bytes"),
 ])
