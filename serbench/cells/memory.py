@@ -1,18 +1,20 @@
 """Memory per call, in an untimed pass after the warm-up: what tracemalloc sees a call hold.
 
 For one encode or decode it records the most Python-visible memory the call held at once
-above where it started (`alloc_peak_bytes`), and the bytes and blocks still held by what it
-returned (`retained_bytes`, `retained_blocks`: the encoded message, or the decoded object).
+above where it started (`alloc_peak_bytes`, tracemalloc), and the bytes and blocks still held
+by what it returned (`retained_bytes` from tracemalloc, `retained_blocks` from the
+interpreter's count of allocated blocks): the encoded message, or the decoded object.
 tracemalloc sees what goes through Python's allocators (PyMem/PyObject, and numpy's data,
 which numpy reports to it); memory a native library takes from malloc or mmap itself is
-invisible to it, which is why the steady minor faults per call and the first call's peak-RSS
-growth are recorded beside it (serbench.cells.steady, serbench.cells.firsts). Tracing slows
-code several-fold, so this pass never runs inside a timed region, and the worker warms up
-again after it.
+invisible to it, which is why the steady minor faults per call and the first call's RSS growth
+are recorded beside it (serbench.cells.steady, serbench.cells.firsts). Tracing slows code
+several-fold, so this pass never runs inside a timed region, makes two calls only, and the
+worker warms up again after it.
 """
 
 from __future__ import annotations
 
+import sys
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,24 +36,20 @@ class CallMemory:
                 "serbench_retained_blocks": self.retained_blocks}
 
 
-def _traced_blocks() -> int:
-    return sum(stat.count for stat in tracemalloc.take_snapshot().statistics("filename"))
-
-
 def _traced(call: Callable[[Any], Any], arg: Any) -> CallMemory:
-    blocks_before = _traced_blocks()
+    blocks_before = sys.getallocatedblocks()
     start, _ = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
     result = call(arg)
     held, peak = tracemalloc.get_traced_memory()
-    blocks = _traced_blocks() - blocks_before
+    blocks = sys.getallocatedblocks() - blocks_before
     del result
     return CallMemory(max(0, peak - start), max(0, held - start), max(0, blocks))
 
 
-def measure_call(call: Callable[[Any], Any], arg: Any, repeats: int = 3) -> CallMemory:
+def measure_call(call: Callable[[Any], Any], arg: Any, repeats: int = 2) -> CallMemory:
     """Trace `call(arg)` `repeats` times and keep the smallest figures (the first call of a
-    pass may still fill a library's caches). The few blocks the tracing itself keeps are
+    pass may still fill a library's caches). The blocks the measuring itself keeps are
     measured on a call that returns nothing, and taken off."""
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
