@@ -206,6 +206,8 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
             warm.chunks += after.chunks
             warm.settled = after.settled
     samples.clear()  # warm-up round trips are not samples
+    if warming:  # the settled warm-up replaces pyperf's fixed warm-up values
+        runner.args.warmups = 0
     meta = _metadata(args, codec, made, size, batch)
     meta.update(warm.metadata(batch or 1), **cold_metadata(import_s, first),
                 serbench_malloc=args.malloc, serbench_malloc_applied=malloc_applied)

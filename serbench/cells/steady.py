@@ -1,16 +1,17 @@
 """The warm-up rule: time chunks of calls until the per-call cost has stopped falling.
 
-A fresh worker's first calls pay for a cold heap: the pages a decoded document needs are
-faulted in over the first tens of calls (orjson's decode of canada: 2 400 minor faults on the
-first call, none after about ten). A fixed warm-up of one value measures that phase. Following
+A fresh worker's first calls pay for a cold heap: the pages a decoded document needs are faulted
+in over the first tens of calls (orjson's decode of canada: 2 400 minor faults on the first
+call, none after about ten). A fixed warm-up of one value measures that phase. Following
 Kalibera & Jones, a worker is timed only once it is in its steady state, judged here from two
 signals that a cold phase moves together: the time per call and the minor page faults per call.
 A chunk "sets a new low" when either falls clearly below the lowest seen before it; the worker
 is settled once `calm_chunks` chunks in a row set none (and at least `min_s` has passed), or
 gives up at `max_s` and says so (`settled=False`), so a slow-to-settle cell is reported, not
 hidden. A stream chunk is whole batches of about 8 MiB of frames: where one batch outlasts
-`max_s`, the worker stops after it, unsettled (the rule could not be checked), as before. Both inputs are injected (a clock and a fault counter), so the rule is tested without
-timing anything.
+`max_s`, the worker stops after it, unsettled (the rule could not be checked), as before. Both
+inputs are injected (a clock and a fault counter), so the rule is tested without timing
+anything.
 """
 
 from __future__ import annotations
@@ -119,11 +120,13 @@ def settle(run_chunk: Callable[[int], float], calls_per_chunk: int,
 
 def chunk_calls(loops: int | None, run_chunk: Callable[[int], float],
                 min_chunk_s: float = 0.001, most: int = 1 << 20) -> int:
-    """Calls per warm-up chunk: a quarter of a timed value's `loops` (pyperf calibrating: one
-    call), doubled while a chunk lasts less than `min_chunk_s`, so that a worker warm at once
-    spends about one value warming up and the rule's own bookkeeping (a `getrusage` and a
-    `/proc` read per chunk) stays a small part of a chunk."""
-    calls = max(1, math.ceil((loops or 1) / 4))
+    """Calls per warm-up chunk: a quarter of a timed value's `loops` (the runner chose them so
+    a value lasts about 20 ms: a chunk of about 5 ms, so the rule's own bookkeeping, a
+    `getrusage` and a `/proc` read per chunk, stays a small part of it). Without `loops`
+    (pyperf calibrating), doubled from one call while a chunk lasts less than `min_chunk_s`."""
+    if loops:
+        return max(1, math.ceil(loops / 4))
+    calls = 1
     while calls < most and run_chunk(calls) < min_chunk_s:
         calls *= 2
     return calls
