@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class SettleRule:
-    """When a worker's warm-up ends. Defaults: at least 3 chunks and 30 ms, at most 0.3 s
+    """When a worker's warm-up ends. Defaults: at least 3 chunks and 15 ms, at most 0.3 s
     (a cold phase of 30 calls of 4 ms fits; the default run's budget holds); a new low is 5 %
     below the best time per call (less is this VM's second-to-second noise), or 10 % (and half
     a fault) below the fewest faults per call."""
 
     min_chunks: int = 3
     calm_chunks: int = 2
-    min_s: float = 0.03
+    min_s: float = 0.015
     max_s: float = 0.3
     time_drop: float = 0.05
     fault_drop: float = 0.10
