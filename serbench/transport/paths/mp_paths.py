@@ -54,7 +54,9 @@ class PipePath(PathBase):
             def recv() -> bytes:
                 return theirs.recv_bytes(limit)  # a longer message is refused unread
 
-            serve_frames(recv, theirs.send_bytes, codec, limit)
+            send_bytes = theirs.send_bytes
+            # The reply of a codec that hands out a list of buffers is joined, as the request is.
+            serve_frames(recv, lambda reply: send_bytes(joined_frame(reply)), codec, limit)
 
         self.pid = fork_peer(body, self.log_fd())
         theirs.close()  # the peer's death is then end-of-file here

@@ -149,7 +149,8 @@ class _ZmqPath(PathBase):
 
             self.roundtrip, self.send = roundtrip, send_pyobj
             return
-        send, send_multipart, recv = dealer.send, dealer.send_multipart, dealer.recv
+        send, send_multipart = dealer.send, dealer.send_multipart
+        recv_multipart = dealer.recv_multipart
 
         def send_frame(frame: Any) -> None:
             if isinstance(frame, list | tuple):
@@ -157,12 +158,17 @@ class _ZmqPath(PathBase):
             else:
                 send(frame, copy=memoryview(frame).nbytes < ZERO_COPY_FROM)
 
+        def recv_reply() -> Any:
+            # A reply of several buffers (pickle-oob) arrives as one multipart message.
+            parts = recv_multipart(copy=False)
+            return parts[0].buffer if len(parts) == 1 else b"".join(p.buffer for p in parts)
+
         def roundtrip_frame(frame: Any) -> Any:
             send_frame(frame)
             try:
-                return recv(copy=False).buffer
+                return recv_reply()
             except zmq.Again:
-                return self._wait(lambda: recv(copy=False).buffer)
+                return self._wait(recv_reply)
 
         self.roundtrip, self.send = roundtrip_frame, send_frame
 
