@@ -49,7 +49,8 @@ def split(directory: Path) -> WallSplit:
                 inner = meta.get("inner_loops", 1)
                 warm = sum(loops * value * inner for loops, value in run.warmups)
                 if run.values:
-                    warmups += warm
+                    # serbench's settled warm-up (serbench.cells.steady) replaces pyperf's
+                    warmups += warm + float(meta.get("serbench_warmup_s", 0.0))
                     values += sum(run.values) * meta["loops"] * inner
                 else:
                     calibration += warm
