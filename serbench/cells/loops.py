@@ -41,6 +41,26 @@ def call_loop(call: Callable[[Any], Any], arg: Any) -> TimeFunc:
     return timed
 
 
+def recorded_loop(call: Callable[[Any], Any], arg: Any, samples: list[array[int]]) -> TimeFunc:
+    """Time `loops` calls of `call(arg)`, each on its own with one chained `perf_counter_ns()`
+    into a preallocated `array('q')`, appended to `samples`: the round trips of the paths (the
+    native codec's, and the harness's hand-written loops)."""
+    clock = time.perf_counter_ns
+
+    def timed(loops: int) -> float:
+        lat = array("q", bytes(8 * loops))
+        t0 = prev = clock()
+        for i in range(loops):
+            call(arg)
+            now = clock()
+            lat[i] = now - prev
+            prev = now
+        samples.append(lat)
+        return (prev - t0) / 1e9
+
+    return timed
+
+
 def encode_loop(codec: Codec, obj: Any) -> TimeFunc:
     """Time `loops` encodes of `obj`."""
     return call_loop(codec.encode, obj)

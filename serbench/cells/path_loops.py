@@ -18,7 +18,7 @@ import time
 from array import array
 from typing import Any
 
-from serbench.cells.loops import TimeFunc
+from serbench.cells.loops import TimeFunc, recorded_loop
 from serbench.codecs import Codec
 from serbench.common.vocabulary import NATIVE_CODEC
 from serbench.transport.paths import PathBase, PathConfig, open_path
@@ -54,20 +54,9 @@ def roundtrip_loop(codec: Codec, obj: Any, path: PathBase, samples: list[array[i
                    native: bool = False) -> TimeFunc:
     """Time `loops` round trips; append each call's per-request ns to `samples`."""
     roundtrip = path.roundtrip
-    clock = time.perf_counter_ns
     if native:
-        def timed(loops: int) -> float:
-            lat = array("q", bytes(8 * loops))
-            t0 = prev = clock()
-            for i in range(loops):
-                roundtrip(obj)
-                now = clock()
-                lat[i] = now - prev
-                prev = now
-            samples.append(lat)
-            return (prev - t0) / 1e9
-
-        return timed
+        return recorded_loop(roundtrip, obj, samples)
+    clock = time.perf_counter_ns
     encode, decode = codec.encode, codec.decode
 
     def timed_codec(loops: int) -> float:

@@ -47,6 +47,18 @@ class NotReady(RuntimeError):
     """A child exited, printed another line, or said nothing in time instead of READY."""
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's counts as alive): the sweeps of
+    what a dead run left behind (redis directories, network namespaces) ask this."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread (the kernel keeps them pending) for a step that

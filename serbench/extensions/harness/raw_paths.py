@@ -16,7 +16,6 @@ import contextlib
 import multiprocessing
 import os
 import struct
-import time
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +25,7 @@ from typing import Any
 import pyperf
 
 from serbench.cells.cell import keep_samples
+from serbench.cells.loops import recorded_loop
 from serbench.cells.program import run_program
 from serbench.common.vocabulary import PATH_TRANSPORTS
 from serbench.extensions.harness.frames import bytes_with_pickle_size
@@ -69,27 +69,12 @@ def _worker(runner: pyperf.Runner, args: argparse.Namespace,
                             "serbench_encoded_bytes": len(frame),
                             "serbench_transport": args.transport})
     samples: list[array[int]] = []
-    timed = _pingpong(call, frame, samples)
+    timed = recorded_loop(call, frame, samples)
     placement.apply_gc_policy(args.gc)
     runner.bench_time_func(args.bench_name, timed)
     keep_samples(args, samples)
 
 
-def _pingpong(call: Call, frame: bytes, samples: list[array[int]]) -> Callable[[int], float]:
-    clock = time.perf_counter_ns
-
-    def timed(loops: int) -> float:
-        lat = array("q", bytes(8 * loops))
-        t0 = prev = clock()
-        for i in range(loops):
-            call(frame)
-            now = clock()
-            lat[i] = now - prev
-            prev = now
-        samples.append(lat)
-        return (prev - t0) / 1e9
-
-    return timed
 
 
 def _peer(cleanup: contextlib.ExitStack, cpu: int | None, body: Callable[[], None]) -> None:

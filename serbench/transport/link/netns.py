@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 
 from serbench.common.errors import UserError
+from serbench.common.processes import pid_alive
 
 PREFIX = "serbench-"
 NETNS_DIR = "/var/run/netns"
@@ -89,20 +90,10 @@ def remove_leftovers() -> list[str]:
     with contextlib.suppress(UserError):
         for name in namespaces():
             match = _OURS.match(name)
-            if match and not _alive(int(match.group(1))):
+            if match and not pid_alive(int(match.group(1))):
                 remove_namespace(name)
                 removed.append(name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _setns(fd: int) -> None:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serbench.common.processes import exit_status, file_tail, stop
+from serbench.common.processes import exit_status, file_tail, pid_alive, stop
 from serbench.transport.paths.base import PathUnavailable
 
 __all__ = ["DEBIAN_PACKAGE", "RedisServer", "redis_missing", "redis_server_program",
@@ -65,21 +65,11 @@ def sweep_leftovers(tmp: str | None = None) -> list[Path]:
     root = Path(tmp or tempfile.gettempdir())
     for directory in root.glob(f"{_PREFIX}*"):
         owner = directory.name[len(_PREFIX):].split("-", 1)[0]
-        if not owner.isdigit() or _alive(int(owner)):
+        if not owner.isdigit() or pid_alive(int(owner)):
             continue
         shutil.rmtree(directory, ignore_errors=True)
         removed.append(directory)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RedisServer:
