@@ -15,7 +15,6 @@ import os
 import random
 import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from serbench.cells.allocator import malloc_record
 from serbench.codecs import codec_target
 from serbench.common.cell import Cell
+from serbench.common.leftovers import owned_dir, sweep_owned_dirs
 from serbench.common.processes import signals_held
 from serbench.common.vocabulary import (
     DEFAULT_CELL_TIMEOUT_S,
@@ -55,6 +55,10 @@ from serbench.stats.summarise import CellRecord, drift, precision, summarise
 from serbench.transport.link.session import open_link
 from serbench.transport.paths import describe_paths, is_path
 from serbench.transport.paths import skip_reason as path_skip_reason
+from serbench.transport.server_process import SHORT_DIR_PREFIX
+
+#: The run's private directories: its payload cache and each cell worker's work directory.
+CACHE_PREFIX, CELL_PREFIX = "serbench-payloads-", "serbench-cell-"
 
 
 @dataclass
@@ -139,7 +143,10 @@ class _Run:
         self.completed = 0
         self.planned = 0
         self.resume_planned = 0
-        self.cache_dir = Path(tempfile.mkdtemp(prefix="serbench-payloads-"))
+        for prefix in (CACHE_PREFIX, CELL_PREFIX):  # what a killed run left behind
+            sweep_owned_dirs(prefix)
+        sweep_owned_dirs(SHORT_DIR_PREFIX, "/tmp")
+        self.cache_dir = owned_dir(CACHE_PREFIX)
 
     # -- set-up ---------------------------------------------------------------------------
     def _resume_state(self) -> None:
@@ -282,7 +289,7 @@ class _Run:
     def _worker(self, record: CellRecord, number: int) -> bool:
         cell, row = record.cell, record.row
         prep = self.prober.get(cell.codec, cell.payload)
-        work = Path(tempfile.mkdtemp(prefix="serbench-cell-"))
+        work = owned_dir(CELL_PREFIX)
         try:
             output, samples_dir = work / "bench.json", work / "samples"
             w = self.plan.worker

@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Any
 
 from serbench.codecs import get_codec
+from serbench.common.leftovers import owned_dir, sweep_owned_dirs
 from serbench.common.processes import Child, NotReady, file_tail, stop_all, wait_ready
 from serbench.common.vocabulary import DEFAULT_MAX_FRAME, TRANSPORTS
 from serbench.transport import listeners, placement, serve_loop, server
@@ -45,6 +46,9 @@ from serbench.transport.protocol import (
 )
 
 __all__ = ["ServerFailed", "ServerProcess"]
+
+#: The private directory under /tmp of a Unix socket whose path would be too long elsewhere.
+SHORT_DIR_PREFIX = "serbench-uds-"
 
 
 class ServerFailed(TransportError):
@@ -164,7 +168,8 @@ class ServerProcess:
         path = str(self._tmpdir / "s")
         if len(os.fsencode(path)) <= UNIX_PATH_MAX:
             return path
-        self._short_dir = Path(tempfile.mkdtemp(prefix="serbench-", dir="/tmp"))
+        sweep_owned_dirs(SHORT_DIR_PREFIX, "/tmp")  # what a killed worker left here
+        self._short_dir = owned_dir(SHORT_DIR_PREFIX, "/tmp")
         return str(self._short_dir / "s")
 
     def _wait_ready(self) -> tuple[str, int] | str:

@@ -288,3 +288,13 @@ def test_kill_9_of_the_run_leaves_no_process_behind(workdir: Path) -> None:
                    "every process of the killed run to end")
     finally:
         stop_process(run.proc, signal.SIGKILL)
+    # No handler ran, so the cell's work directory (its server's Unix socket inside) is still
+    # there; the next run sweeps it, since its owner is gone, and leaves nothing of its own.
+    assert list((workdir / "tmp").iterdir()) != []
+    again = start_run(workdir, "--codecs", "msgpack", "--payloads", "small", "--transports",
+                      "uds", "--scenarios", "encode", "--debug-single-value", out="again")
+    try:
+        assert again.wait(HANG_GUARD_S) == 0, again.stderr
+    finally:
+        stop_process(again.proc, signal.SIGKILL)
+    _assert_no_temp_files(workdir)

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pyperf
 
+from serbench.cells.allocator import apply_malloc_policy
 from serbench.cells.cell import keep_samples, stream_batch
 from serbench.cells.program import run_program
 from serbench.common.processes import stop, wait_ready
+from serbench.common.vocabulary import MALLOC_POLICIES, MALLOC_STEADY
 from serbench.transport import placement
 
 HEADER = struct.Struct("<I")
@@ -41,13 +43,15 @@ def _options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--bench-name", required=True)
     group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
     group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
+    group.add_argument("--malloc", choices=MALLOC_POLICIES, default=MALLOC_STEADY)
     group.add_argument("--samples-dir", default=None)
 
 
 def main() -> None:
     """Manager or worker, as pyperf decides."""
     run_program("serbench.extensions.harness.raw_cell", _options,
-                ("mode", "transport", "size", "bench_name", "pin", "gc", "samples_dir"), _worker)
+                ("mode", "transport", "size", "bench_name", "pin", "gc", "malloc",
+                 "samples_dir"), _worker)
 
 
 def _start_server(args: argparse.Namespace, cpu: int | None, cleanup: contextlib.ExitStack,
@@ -75,6 +79,7 @@ def _start_server(args: argparse.Namespace, cpu: int | None, cleanup: contextlib
 
 def _worker(runner: pyperf.Runner, args: argparse.Namespace,
             cleanup: contextlib.ExitStack) -> None:
+    malloc_applied = apply_malloc_policy(args.malloc)  # first, as a cell does
     client_cpu, server_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
     frame = HEADER.pack(args.size) + os.urandom(args.size)
@@ -82,7 +87,9 @@ def _worker(runner: pyperf.Runner, args: argparse.Namespace,
     mode = "pingpong" if batch is None else f"stream {batch}"
     sock = _start_server(args, server_cpu, cleanup, mode)
     runner.metadata.update({"serbench_baseline": f"raw {args.mode}", "serbench_pin": args.pin,
-                            "serbench_gc": args.gc, "serbench_encoded_bytes": args.size,
+                            "serbench_gc": args.gc, "serbench_malloc": args.malloc,
+                            "serbench_malloc_applied": malloc_applied,
+                            "serbench_encoded_bytes": args.size,
                             "serbench_transport": args.transport})
     samples: list[array[int]] = []
     if batch is None:

@@ -4,7 +4,10 @@
 For each path the shortest loop a user would write: the same frame sent and echoed back by a
 forked peer that does nothing else (`send_bytes`/`recv_bytes`; `put`/`get`; `submit(echo,
 frame).result()`; a shared-memory region and a pipe of lengths; a DEALER and a ROUTER that
-sends back what it receives; `LPUSH`/`BRPOP` on a private redis-server). Timing, pinning, GC
+sends back what it receives, copying only below ZeroMQ's zero-copy size; `LPUSH`/`BRPOP` on
+a private redis-server). The allocator policy is the cell's (`--malloc`, steady by default):
+with glibc's defaults every 1 MiB message is a fresh `mmap` and its pages faulted in, which
+serbench's steady worker does not pay, and the loop would not be a floor. Timing, pinning, GC
 policy and sample pooling are serbench's, so `serbench harness` compares only the path code: its
 target is serbench's `null` round trip within 1.2x of this loop.
 """
@@ -24,14 +27,16 @@ from typing import Any
 
 import pyperf
 
+from serbench.cells.allocator import apply_malloc_policy
 from serbench.cells.cell import keep_samples
 from serbench.cells.loops import recorded_loop
 from serbench.cells.program import run_program
-from serbench.common.vocabulary import PATH_TRANSPORTS
+from serbench.common.vocabulary import MALLOC_POLICIES, MALLOC_STEADY, PATH_TRANSPORTS
 from serbench.extensions.harness.frames import bytes_with_pickle_size
 from serbench.transport import placement
 from serbench.transport.paths.base import fork_peer, stop_peer
 from serbench.transport.paths.redis_server import RedisServer
+from serbench.transport.paths.zmq_path import ZERO_COPY_FROM
 
 _FORK = multiprocessing.get_context("fork")
 _LENGTH = struct.Struct("<Q")
@@ -45,17 +50,20 @@ def _options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--bench-name", required=True)
     group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
     group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
+    group.add_argument("--malloc", choices=MALLOC_POLICIES, default=MALLOC_STEADY)
     group.add_argument("--samples-dir", default=None)
 
 
 def main() -> None:
     """Manager or worker, as pyperf decides."""
     run_program("serbench.extensions.harness.raw_paths", _options,
-                ("transport", "size", "bench_name", "pin", "gc", "samples_dir"), _worker)
+                ("transport", "size", "bench_name", "pin", "gc", "malloc",
+                 "samples_dir"), _worker)
 
 
 def _worker(runner: pyperf.Runner, args: argparse.Namespace,
             cleanup: contextlib.ExitStack) -> None:
+    malloc_applied = apply_malloc_policy(args.malloc)  # first, as a cell does
     client_cpu, peer_cpu = placement.cpus_for(args.pin)
     placement.pin_self(client_cpu)
     # The bytes serbench's null codec ships for this size: its pickle (frames.py).
@@ -66,6 +74,8 @@ def _worker(runner: pyperf.Runner, args: argparse.Namespace,
     call(frame)  # one untimed round trip: the peer is up
     runner.metadata.update({"serbench_baseline": f"raw {args.transport} round trip",
                             "serbench_pin": args.pin, "serbench_gc": args.gc,
+                            "serbench_malloc": args.malloc,
+                            "serbench_malloc_applied": malloc_applied,
                             "serbench_encoded_bytes": len(frame),
                             "serbench_transport": args.transport})
     samples: list[array[int]] = []
@@ -185,12 +195,16 @@ def _zmq(scheme: str) -> Callable[[contextlib.ExitStack, int | None, int], Call]
                     else "tcp://127.0.0.1:*")
         ready_r, ready_w = os.pipe()
 
+        # ZeroMQ's advice, as a user who reads it writes the loop: copy a small message,
+        # hand a large one over without a copy.
+        copy = size < ZERO_COPY_FROM
+
         def body() -> None:
             router = zmq.Context(1).socket(zmq.ROUTER)
             router.bind(endpoint)
             os.write(ready_w, router.getsockopt_string(zmq.LAST_ENDPOINT).encode() + b"\n")
             while True:
-                router.send_multipart(router.recv_multipart())
+                router.send_multipart(router.recv_multipart(0, copy), copy=copy)
 
         _peer(cleanup, cpu, body)
         os.close(ready_w)
@@ -205,8 +219,8 @@ def _zmq(scheme: str) -> Callable[[contextlib.ExitStack, int | None, int], Call]
         send, recv = dealer.send, dealer.recv
 
         def call(frame: bytes) -> Any:
-            send(frame)
-            return recv()
+            send(frame, 0, copy)
+            return recv(0, copy)
 
         return call
 

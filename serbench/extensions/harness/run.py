@@ -26,7 +26,12 @@ from typing import Any
 
 from serbench.codecs import CodecUnavailable, codec_entries, get_codec
 from serbench.common.errors import UserError
-from serbench.common.vocabulary import FLOOR_CODEC, TRANSPORTS
+from serbench.common.vocabulary import (
+    FLOOR_CODEC,
+    MALLOC_POLICIES,
+    MALLOC_STEADY,
+    TRANSPORTS,
+)
 from serbench.extensions.harness import memory
 from serbench.extensions.harness.floors import FLOORS, check_floor, shape_once
 from serbench.extensions.harness.output import format_markdown, write_csv
@@ -76,6 +81,8 @@ class HarnessConfig:
     budget: PyperfBudget
     pin: str
     gc: str
+    #: The allocator policy of both sides (serbench.cells.allocator), as a run's `--malloc`.
+    malloc: str = MALLOC_STEADY
     #: The codecs of the encode/decode pairs; None: every built-in codec with a floor row.
     codecs: list[str] | None = None
 
@@ -96,7 +103,8 @@ def load_config(path: Path) -> HarnessConfig:
                         f"known: {', '.join(sorted(known_budget))}")
     budget = PyperfBudget(**budget_table)
     options = data.pop("options", {})
-    fields = {f.name for f in dataclasses.fields(HarnessConfig)} - {"budget", "pin", "gc"}
+    fields = {f.name for f in dataclasses.fields(HarnessConfig)} - {"budget", "pin", "gc",
+                                                                    "malloc"}
     unknown = set(data) - fields
     if unknown:
         hint = (" (codec_floor_payload is now codec_floor_payloads, a list)"
@@ -118,8 +126,12 @@ def load_config(path: Path) -> HarnessConfig:
         if name not in FLOORS:
             raise UserError(f"{path}: codec {name!r} has no floor row in "
                             f"serbench/extensions/harness/floors.py; known: {', '.join(FLOORS)}")
+    malloc = options.get("malloc", MALLOC_STEADY)
+    if malloc not in MALLOC_POLICIES:
+        raise UserError(f"{path}: [options] malloc must be one of {', '.join(MALLOC_POLICIES)}, "
+                        f"got {malloc!r}")
     return HarnessConfig(budget=budget, pin=options.get("pin", "same"),
-                         gc=options.get("gc", "on"), **data)
+                         gc=options.get("gc", "on"), malloc=malloc, **data)
 
 
 def floor_codecs(cfg: HarnessConfig) -> list[str]:
@@ -168,7 +180,7 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
     `skipped` when given.
     """
     budget = _budget(cfg, quick)
-    common = ["--pin", cfg.pin, "--gc", cfg.gc, *budget]
+    common = ["--pin", cfg.pin, "--gc", cfg.gc, "--malloc", cfg.malloc, *budget]
     py = [sys.executable, "-m"]
     pairs: list[Pair] = []
     for transport in cfg.transports:
@@ -212,7 +224,9 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
             size = check_floor(row, bound, payload.obj, payload.label, shape_once(spec))
             for scenario in ("encode", "decode"):
                 name = f"{scenario}/{codec_name}/{payload.label}"
-                setup = ["import gc",
+                setup = [f"from serbench.cells.allocator import apply_malloc_policy; "
+                         f"apply_malloc_policy({cfg.malloc!r})",  # first, as in a cell
+                         "import gc",
                          "from serbench.extensions.harness.floors import payload_once, shape_once",
                          f"obj = payload_once({spec!r})", f"shape = shape_once({spec!r})",
                          *row.setup_lines(scenario),

@@ -14,7 +14,7 @@ is noticed that way (a pipe also reports it at once as end-of-file).
 from __future__ import annotations
 
 import multiprocessing
-import queue
+import select
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +32,9 @@ from serbench.transport.paths.base import (
 __all__ = ["PipePath", "QueuePath"]
 
 _FORK = multiprocessing.get_context("fork")
+#: How long one wait for a reply lasts before the client asks whether the peer still runs.
+POLL_MS = int(POLL_S * 1000)
+_MISSED = object()
 
 
 class PipePath(PathBase):
@@ -136,41 +139,47 @@ class QueuePath(PathBase):
         """Send the mode message; build the calls."""
         requests, replies = self._queues
         requests.put(mode_message(scenario, batch))
-        put, get, timeout = requests.put, replies.get, self.config.timeout_s
+        put, get = requests.put, replies.get
         native = self.config.native
+        ready = self._reply_ready(replies)
 
         def send(frame: Any) -> None:
             put(frame if native else joined_frame(frame))
 
+        def reply() -> Any:
+            if not ready(POLL_MS):
+                self.keep_waiting(lambda: ready(POLL_MS) or _MISSED, _MISSED,
+                                  self.config.timeout_s)
+            return get()
+
         def roundtrip(frame: Any) -> Any:
             put(frame if native else joined_frame(frame))
-            try:
-                return get(True, POLL_S)
-            except queue.Empty:
-                return self._wait(get, timeout)
+            return reply()
 
-        self.roundtrip, self.send = roundtrip, send
-        self._get = get
+        self.roundtrip, self.send, self._reply = roundtrip, send, reply
 
-    def _wait(self, get: Callable[[bool, float], Any], timeout: float) -> Any:
-        """Keep waiting while the peer runs (a queue has no end-of-file)."""
-        missed = object()
+    @staticmethod
+    def _reply_ready(replies: Any) -> Callable[[int], bool]:
+        """Whether a reply is waiting, within `ms`: one `poll` system call on the queue's pipe.
 
-        def again() -> Any:
-            try:
-                return get(True, POLL_S)
-            except queue.Empty:
-                return missed
+        `Queue.get(True, timeout)` builds a selector on every call (`multiprocessing.connection
+        .wait`), half as much again as the round trip of a 64-byte frame; a blocking `get()`
+        would hang on a dead peer, since a queue has no end-of-file. So the client waits here
+        and then takes the reply with a blocking `get()`. The queue's reading end is
+        `Queue._reader`, private but unchanged since Python 3.4.
+        """
+        poller = select.poll()
+        poller.register(replies._reader.fileno(), select.POLLIN)
+        poll = poller.poll
 
-        return self.keep_waiting(again, missed, timeout)
+        def ready(ms: int) -> bool:
+            return bool(poll(ms))
+
+        return ready
 
     def read_ack(self) -> None:
         """The peer's acknowledgement of a batch."""
-        try:
-            reply = self._get(True, POLL_S)
-        except queue.Empty:
-            reply = self._wait(self._get, self.config.timeout_s)
-        if reply != ACK:
+        if self._reply() != ACK:
             raise self.failure()
 
     def _close(self) -> None:

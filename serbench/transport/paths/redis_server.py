@@ -17,11 +17,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from serbench.common.processes import exit_status, file_tail, pid_alive, stop
+from serbench.common.leftovers import owned_dir, sweep_owned_dirs
+from serbench.common.processes import exit_status, file_tail, stop
 from serbench.transport.paths.base import PathUnavailable
 
 __all__ = ["DEBIAN_PACKAGE", "RedisServer", "redis_missing", "redis_server_program",
@@ -61,15 +61,7 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 def sweep_leftovers(tmp: str | None = None) -> list[Path]:
     """Remove the directories of servers whose serbench process is gone; those removed."""
-    removed = []
-    root = Path(tmp or tempfile.gettempdir())
-    for directory in root.glob(f"{_PREFIX}*"):
-        owner = directory.name[len(_PREFIX):].split("-", 1)[0]
-        if not owner.isdigit() or pid_alive(int(owner)):
-            continue
-        shutil.rmtree(directory, ignore_errors=True)
-        removed.append(directory)
-    return removed
+    return sweep_owned_dirs(_PREFIX, tmp)
 
 
 class RedisServer:
@@ -100,7 +92,7 @@ class RedisServer:
         if program is None:
             raise PathUnavailable(redis_missing() or "redis-server is not installed")
         sweep_leftovers()
-        self.directory = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
+        self.directory = owned_dir(_PREFIX)
         self.socket_path = str(self.directory / "redis.sock")
         log = self.directory / "redis.log"
         cmd = [program, "--port", "0", "--unixsocket", self.socket_path, "--unixsocketperm",

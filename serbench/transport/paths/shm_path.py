@@ -28,7 +28,6 @@ from serbench.transport.errors import FrameTooLarge
 from serbench.transport.paths.base import (
     ACK,
     PathBase,
-    check_frame,
     fork_peer,
     mode_message,
     peer_codec,
@@ -60,6 +59,10 @@ def region_bytes(max_frame: int, shm_dir: str = "/dev/shm") -> int:
 
 def _write(region: memoryview, offset: int, frame: Any) -> int:
     """Copy a frame (one buffer or a list of them) into `region` at `offset`; its length."""
+    if type(frame) is bytes:  # the common case, without a view or a loop
+        end = offset + len(frame)
+        region[offset:end] = frame
+        return end - offset
     parts = frame if isinstance(frame, list | tuple) else (frame,)
     at = offset
     for part in parts:
@@ -99,10 +102,10 @@ class ShmPath(PathBase):
                 return requests[offset:offset + length]
 
             def send(reply: Any) -> None:
+                # serve_frames has checked the reply against the region's size (its limit).
                 if reply is ACK:
                     send_bytes(ACK)
                     return
-                check_frame(_frame_bytes(reply), cap, "the peer's reply (shared-memory region)")
                 send_bytes(_SLOT.pack(0, _write(replies, 0, reply)))
 
             first = theirs.recv_bytes(64)  # the mode message travels on the control pipe
