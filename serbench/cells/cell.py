@@ -29,7 +29,14 @@ from serbench.cells.faults import fault_counter
 from serbench.cells.firsts import FirstCall, cold_metadata, first_call, timed_import
 from serbench.cells.memory import measure_call
 from serbench.cells.program import run_program
-from serbench.cells.steady import RESETTLE, Warmup, chunk_calls, settle
+from serbench.cells.steady import (
+    RESETTLE,
+    STREAM_SETTLE,
+    SettleRule,
+    Warmup,
+    chunk_calls,
+    settle,
+)
 from serbench.codecs import encoded_size, get_codec, get_codec_at, joined
 from serbench.codecs.bind import bound_codec
 from serbench.common.vocabulary import (
@@ -194,7 +201,8 @@ def run_worker(runner: pyperf.Runner, args: argparse.Namespace,
     warming = args.warmups is None or args.warmups > 0
     faults = fault_counter(peers)
     chunk = chunk_calls(args.loops, timed) if warming else 1
-    warm = settle(timed, chunk, faults) if warming else Warmup()
+    rule = STREAM_SETTLE if args.scenario == "stream" else SettleRule()
+    warm = settle(timed, chunk, faults, rule) if warming else Warmup()
     memory = None
     # Traced sizes do not vary between workers: the first round's workers take them.
     if args.scenario in ("encode", "decode") and (args.round or 1) == 1:

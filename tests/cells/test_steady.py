@@ -7,7 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from serbench.cells.steady import Chunk, SettleRule, Warmup, chunk_calls, new_low, settle
+from serbench.cells.steady import (
+    STREAM_SETTLE,
+    Chunk,
+    SettleRule,
+    Warmup,
+    chunk_calls,
+    new_low,
+    settle,
+)
 
 
 class Script:
@@ -106,3 +114,15 @@ def test_chunks_are_a_quarter_value_or_grown_to_a_millisecond() -> None:
     assert chunk_calls(None, lambda calls: calls * 1e-6) == 1024     # calibrating: grown
     assert chunk_calls(None, lambda calls: calls * 1e-3) == 1
     assert chunk_calls(0, lambda calls: 0.0, most=64) == 64          # bounded
+
+
+def test_a_stream_worker_settles_on_a_second_batch_no_faster_than_the_first() -> None:
+    # A batch of 100 frames: the cold calls are inside the first batch.
+    script = Script([2e-4, 1.5e-4, 1.5e-4, 1.5e-4], [40, 0, 0, 0])
+    warm = settle(script.run_chunk, 100, script.faults, STREAM_SETTLE)
+    assert warm.settled
+    assert len(warm.chunks) == 3  # batch 2 was still faster; batch 3 was not
+    # One batch longer than the cap: the warm-up is that batch, unsettled.
+    slow = Script([2e-3], [0])
+    warm = settle(slow.run_chunk, 100, slow.faults, STREAM_SETTLE)
+    assert not warm.settled and len(warm.chunks) == 1
