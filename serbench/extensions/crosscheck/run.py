@@ -190,11 +190,12 @@ def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None],
     if not units:
         raise UserError("nothing to cross-check: no codec of either peer is installed")
     budgets = split_budget(cfg.serbench_time_s, cfg.rounds, units)
-    say(f"{cfg.rounds} paired rounds of {len(units)} documents, "
-        f"{sum(len(u.cases) for u in units)} cases; serbench's budget "
-        f"{cfg.serbench_time_s:g} s in all, {min(budgets.values()):.3g}-"
-        f"{max(budgets.values()):.3g} s per run (each run still times every case in at "
-        "least its minimum rounds of worker processes, past its share if need be)")
+    low, high = (f"{f(budgets.values()):.3g}" for f in (min, max))
+    say(f"{cfg.rounds} paired round{'s' * (cfg.rounds != 1)} of {len(units)} document"
+        f"{'s' * (len(units) != 1)}, {sum(len(u.cases) for u in units)} cases; serbench's "
+        f"budget {cfg.serbench_time_s:g} s in all, {low if low == high else f'{low}-{high}'} s "
+        "per run (each run still times every case in at least its minimum rounds of worker "
+        "processes, past its share if need be)")
     results = run_rounds(units, cfg.rounds, budgets, cfg.outdir,
                          serbench or serbench_side(cfg.malloc),
                          peer or peer_side(cfg.pytest_budget), say)
