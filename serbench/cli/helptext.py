@@ -39,8 +39,11 @@ DESCRIPTIONS = {
                "target.",
     "crosscheck": "Time the same codec calls on the same inputs with serbench and with the "
                   "codecs' own benchmark methods (orjson's pytest-benchmark run on its four "
-                  "documents, msgspec's timeit autorange on a 1 000-node filesystem tree) and "
-                  "print serbench / peer per cell, with each cell's faults per call. Needs "
+                  "documents, msgspec's timeit autorange on a 1 000-node filesystem tree) in "
+                  "paired rounds: per round and document, both sides back to back in fresh "
+                  "processes, the first alternating. Prints serbench / peer per cell as the "
+                  "median of the rounds' ratios, their range, whether the rounds agree among "
+                  "themselves (resolved), and each cell's faults per call. Needs "
                   "pip install 'serbench[crosscheck]' and serbench corpus fetch.",
     "variance": "Where a run's variance comes from (between worker processes or between the "
                 "values of one process) and the values per process that buy the most precision "
@@ -67,7 +70,8 @@ EXAMPLES = {
     "serve": ["serbench serve --codecs msgpack,orjson --listen 127.0.0.1:9000 "
               "--secret-file ~/.serbench-secret --timeout 30s"],
     "harness": ["serbench harness --quick -o results/harness"],
-    "crosscheck": ["serbench crosscheck -o results/crosscheck"],
+    "crosscheck": ["serbench crosscheck -o results/crosscheck",
+                   "serbench crosscheck --documents github --peers orjson --rounds 2 --quick"],
     "variance": ["serbench variance results/variance"],
     "load": ["serbench load --codecs msgpack,orjson --duration 5s --warmup-duration 1s "
              "--p99-target 1ms"],
@@ -85,7 +89,7 @@ EXIT_CODES = (
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); a run keeps its finished work"),
 )
 #: The subcommands with duration flags: their --help states the grammar.
-TIMED = frozenset({"run", "serve", "load"})
+TIMED = frozenset({"run", "serve", "load", "crosscheck"})
 
 #: The grammar every duration flag reads (`serbench.common.units.parse_duration`).
 DURATIONS = "a number of seconds, or with a unit: ns, us, ms, s, m, h (e.g. 500us, 90s, 5m)"

@@ -1,5 +1,6 @@
-"""`serbench crosscheck`'s parts: the filesystem document, both peer methods' plumbing, the
-join of the two sides; the real pytest-benchmark run is in the slow set."""
+"""`serbench crosscheck`'s parts: the filesystem document and both peer methods' plumbing (the
+paired rounds are in test_crosscheck_rounds.py); the real pytest-benchmark run is in the slow
+set."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from serbench.extensions.crosscheck.documents import (
     payload_specs,
     write_filesystem,
 )
-from serbench.extensions.crosscheck.output import format_rows, summary_line
-from serbench.extensions.crosscheck.run import TOLERANCE, join
 
 
 def test_the_filesystem_tree_has_the_nodes_asked_for_and_is_seeded() -> None:
@@ -78,27 +77,6 @@ def test_a_missing_plugin_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setattr(pytest_method, "missing_plugins", lambda: ["pytest-random-order"])
     with pytest.raises(UserError, match=r"pytest-random-order.*serbench\[crosscheck\]"):
         pytest_method.run_cases([Case("json", "small", "encode")], tmp_path)
-
-
-def test_join_takes_serbench_over_the_peer_and_judges_five_percent() -> None:
-    cases = [Case("orjson", "corpus:canada", "decode"), Case("json", "corpus:canada", "decode"),
-             Case("ujson", "corpus:canada", "decode")]
-    ours = {("orjson", "decode", "corpus:canada"): {"mean_s": "0.0046", "payload":
-                                                    "corpus-canada", "faults_per_call": "0",
-                                                    "settled_workers": "3", "processes": "3",
-                                                    "status": "ok"},
-            ("json", "decode", "corpus:canada"): {"mean_s": "0.0200", "payload": "corpus-canada",
-                                                  "status": "ok"}}
-    theirs = {c.ident: 0.0044 if c.codec == "orjson" else 0.0190 for c in cases}
-    rows = join("orjson", cases, theirs, ours)
-    assert [round(r["ratio"], 4) if r["ratio"] else None for r in rows] == [1.0455, 1.0526,
-                                                                           None]
-    assert [r["agrees"] for r in rows] == [True, False, None]
-    assert rows[2]["status"] == "missing"
-    assert summary_line(rows, TOLERANCE) == (
-        "1 of 2 cells within ±5% of the peer's method; 1 without both figures")
-    lines = format_rows(rows).splitlines()[2:]
-    assert [line.split()[1] for line in lines] == ["json", "orjson", "ujson"]  # worst first
 
 
 @pytest.mark.slow

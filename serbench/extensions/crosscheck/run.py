@@ -1,19 +1,17 @@
-"""Run the cross-check: serbench's encode/decode cells, then each peer's method, on the same
-codec calls and inputs; join them into one table of ratios (serbench / peer).
+"""Run the cross-check: serbench's encode/decode cells and each peer's method on the same codec
+calls and inputs, in paired rounds; join them into one row per case of ratios (serbench / peer).
 
-serbench runs as a user would run it, `serbench run --scenarios encode,decode --gc off
---pin none` (the peers disable the GC and do not pin), with its default warm-up rule and
-allocator policy. A cell agrees when serbench's figure is within `tolerance` (5 %) of the
-peer's; every other cell is listed with serbench's faults per call and whether its workers
-settled, the first two things to look at (docs/crosscheck.md).
+Work is grouped per document (`schedule`): each round runs, for every document, serbench's
+side and the peer's method back to back, the first side alternating, so both see the same
+stretch of the machine's time. A case's ratio is the median of its per-round ratios (`pairs`);
+it agrees when that is within `tolerance` (5 %), and is resolved when every round's ratio
+falls on the same side of the band. Every row also carries serbench's faults per call and
+settled workers, the first two things to look at when it disagrees (docs/crosscheck.md).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +25,17 @@ from serbench.extensions.crosscheck.documents import (
     payload_specs,
     write_filesystem,
 )
-from serbench.extensions.crosscheck.pytest_method import PytestBudget, run_cases
-from serbench.results.files import read_summary
+from serbench.extensions.crosscheck.pairs import median_of, pair_up
+from serbench.extensions.crosscheck.pytest_method import PytestBudget, missing_plugins
+from serbench.extensions.crosscheck.schedule import (
+    PeerSide,
+    RoundResult,
+    SerbenchSide,
+    Unit,
+    run_rounds,
+    split_budget,
+)
+from serbench.extensions.crosscheck.sides import peer_side, serbench_side
 
 #: Each peer's codecs and documents, as the accuracy check names them: orjson's harness on its
 #: four documents, msgspec's on its filesystem tree (schema-less codecs only).
@@ -38,19 +45,37 @@ MSGSPEC_CODECS = ("msgspec-json", "msgspec-msgpack", "orjson", "json", "ujson", 
 PEERS = ("orjson", "msgspec")
 DIRECTIONS = ("encode", "decode")
 TOLERANCE = 0.05
+ROUNDS = 3
+#: orjson's own pytest-benchmark times (`--benchmark-min-time=1 --benchmark-max-time=5`).
+ORJSON_MIN_TIME, ORJSON_MAX_TIME = 1.0, 5.0
 CSV_NAME = "crosscheck.csv"
+ROUNDS_CSV_NAME = "crosscheck-rounds.csv"
+FIELDS = ["peer", "codec", "document", "direction", "serbench_s", "peer_s", "ratio", "agrees",
+          "faults_per_call", "settled_workers", "processes", "status",
+          "rounds", "ratio_min", "ratio_max", "resolved"]
+ROUND_FIELDS = ["round", "first", "peer", "codec", "document", "direction", "serbench_s",
+                "peer_s", "ratio"]
+
+
+def split_pytest_budget(rounds: int) -> PytestBudget:
+    """orjson's 1 s and 5 s over the rounds: the K passes together time about as many calls as
+    one run of orjson's script (K passes at orjson's own times would take K times as long)."""
+    return PytestBudget(ORJSON_MIN_TIME / rounds, ORJSON_MAX_TIME / rounds)
 
 
 @dataclass(frozen=True)
 class CrossConfig:
-    """What to cross-check and how long serbench's side may take."""
+    """What to cross-check, in how many paired rounds, and how long each side may take:
+    `serbench_time_s` is serbench's total, `pytest_budget` each round's pytest options."""
 
     outdir: Path
     peers: tuple[str, ...] = PEERS
     documents: tuple[str, ...] = CORPUS_DOCUMENTS
-    serbench_time: str = "3m"
-    pytest_budget: PytestBudget = field(default_factory=PytestBudget)
+    serbench_time_s: float = 180.0
+    pytest_budget: PytestBudget = field(default_factory=lambda: split_pytest_budget(ROUNDS))
     malloc: str = "steady"
+    rounds: int = ROUNDS
+    tolerance: float = TOLERANCE
 
 
 def available(codecs: Sequence[str], say: Callable[[str], None]) -> list[str]:
@@ -66,51 +91,20 @@ def available(codecs: Sequence[str], say: Callable[[str], None]) -> list[str]:
     return out
 
 
-def plan(cfg: CrossConfig, filesystem: Path, say: Callable[[str], None]) -> dict[str, list[Case]]:
-    """Peer -> its cases."""
-    cases: dict[str, list[Case]] = {}
+def plan(cfg: CrossConfig, filesystem: Path, say: Callable[[str], None]) -> list[Unit]:
+    """One unit per document: orjson's four (or those asked for), msgspec's filesystem tree."""
+    units: list[Unit] = []
     if "orjson" in cfg.peers:
         specs = payload_specs(None, cfg.documents)
-        cases["orjson"] = [Case(c, specs[d], way) for d in cfg.documents
-                           for c in available(ORJSON_CODECS, say) for way in DIRECTIONS]
+        codecs = available(ORJSON_CODECS, say)
+        units += [Unit(d, "orjson", tuple(Case(c, specs[d], way) for c in codecs
+                                          for way in DIRECTIONS)) for d in cfg.documents]
     if "msgspec" in cfg.peers:
         spec = payload_specs(filesystem, ())["filesystem"]
-        cases["msgspec"] = [Case(c, spec, way) for c in available(MSGSPEC_CODECS, say)
-                            for way in DIRECTIONS]
-    return cases
-
-
-def run_serbench(cases: Sequence[Case], cfg: CrossConfig
-                 ) -> dict[tuple[str, str, str], dict[str, str]]:
-    """serbench's summary rows of these cases: (codec, direction, payload spec) -> row."""
-    out = cfg.outdir / "serbench"
-    cmd = [sys.executable, "-m", "serbench", "run",
-           "--codecs", ",".join(sorted({c.codec for c in cases})),
-           "--payloads", ",".join(sorted({c.payload for c in cases})),
-           "--scenarios", "encode,decode", "--gc", "off", "--pin", "none",
-           "--malloc", cfg.malloc, "--time", cfg.serbench_time, "-o", str(out)]
-    code = subprocess.run(cmd, stdin=subprocess.DEVNULL, check=False).returncode
-    if code != 0:
-        raise UserError(f"serbench run exited with {code}: {' '.join(cmd)}")
-    return {(r["codec"], r["scenario"], r["payload_spec"]): r for r in read_summary(out)}
-
-
-def run_msgspec_method(cases: Sequence[Case], work: Path) -> dict[str, float]:
-    """msgspec's method: one `timeit` process per document, its cases in order."""
-    work.mkdir(parents=True, exist_ok=True)
-    out: dict[str, float] = {}
-    for payload in dict.fromkeys(c.payload for c in cases):
-        idents = [c.ident for c in cases if c.payload == payload]
-        done = subprocess.run(
-            [sys.executable, "-m", "serbench.extensions.crosscheck.timeit_method", *idents],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
-        (work / "timeit.log").open("a", encoding="utf-8").write(done.stdout + done.stderr)
-        if done.returncode != 0:
-            raise UserError(f"msgspec's method (timeit) failed; see {work / 'timeit.log'}")
-        for line in done.stdout.splitlines():
-            row = json.loads(line)
-            out[row["case"]] = float(row["seconds"])
-    return out
+        units.append(Unit("filesystem", "msgspec",
+                          tuple(Case(c, spec, way) for c in available(MSGSPEC_CODECS, say)
+                                for way in DIRECTIONS)))
+    return [u for u in units if u.cases]
 
 
 def _float(text: str | None) -> float | None:
@@ -120,51 +114,92 @@ def _float(text: str | None) -> float | None:
         return None
 
 
-def join(peer: str, cases: Sequence[Case], theirs: dict[str, float],
-         ours: dict[tuple[str, str, str], dict[str, str]]) -> list[dict[str, Any]]:
-    """One row per case: both figures, serbench / peer, and whether they agree."""
-    rows = []
-    for case in cases:
-        row = ours.get((case.codec, case.direction, case.payload), {})
-        mine, peer_s = _float(row.get("mean_s")), theirs.get(case.ident)
-        ratio = mine / peer_s if mine and peer_s else None
-        rows.append({
-            "peer": peer, "codec": case.codec, "document": row.get("payload", case.payload),
-            "direction": case.direction, "serbench_s": mine, "peer_s": peer_s, "ratio": ratio,
-            "agrees": None if ratio is None else abs(ratio - 1.0) <= TOLERANCE,
-            "faults_per_call": _float(row.get("faults_per_call")),
-            "settled_workers": row.get("settled_workers", ""),
-            "processes": row.get("processes", ""), "status": row.get("status", "missing")})
+def _total(values: Sequence[str | None]) -> int | str:
+    """A count summed over the rounds ("" when no round has it)."""
+    counts = [int(v) for v in values if v and v.isdigit()]
+    return sum(counts) if counts else ""
+
+
+def _status(statuses: Sequence[str]) -> str:
+    """One status when every round had it, else each round's in order."""
+    return statuses[0] if len(set(statuses)) == 1 else ",".join(statuses)
+
+
+def join(results: Sequence[RoundResult], tolerance: float = TOLERANCE) -> list[dict[str, Any]]:
+    """One row per case over its rounds: each side's median seconds, the median, least and
+    greatest of the per-round ratios, whether it agrees and whether the rounds resolve it."""
+    rows: list[dict[str, Any]] = []
+    for unit in dict.fromkeys(r.unit for r in results):
+        mine = sorted((r for r in results if r.unit == unit), key=lambda r: r.number)
+        for case in unit.cases:
+            summaries = [r.ours.get(case.ident, {}) for r in mine]
+            ours = [_float(s.get("mean_s")) for s in summaries]
+            theirs = [r.theirs.get(case.ident) for r in mine]
+            paired = pair_up(ours, theirs, tolerance)
+            label = next((s["payload"] for s in summaries if s.get("payload")), case.payload)
+            rows.append({
+                "peer": unit.peer, "codec": case.codec, "document": label,
+                "direction": case.direction, "serbench_s": median_of(ours),
+                "peer_s": median_of(theirs), "ratio": paired.ratio, "agrees": paired.agrees,
+                "faults_per_call": median_of([_float(s.get("faults_per_call"))
+                                              for s in summaries]),
+                "settled_workers": _total([s.get("settled_workers") for s in summaries]),
+                "processes": _total([s.get("processes") for s in summaries]),
+                "status": _status([s.get("status", "missing") for s in summaries]),
+                "rounds": paired.rounds, "ratio_min": paired.ratio_min,
+                "ratio_max": paired.ratio_max, "resolved": paired.resolved})
     return rows
 
 
-def write_rows(outdir: Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """crosscheck.csv in the results directory."""
-    path = outdir / CSV_NAME
+def round_rows(results: Sequence[RoundResult]) -> list[dict[str, Any]]:
+    """Every case's two figures in every round, and which side went first."""
+    rows = []
+    for r in results:
+        for case in r.unit.cases:
+            mine = _float(r.ours.get(case.ident, {}).get("mean_s"))
+            theirs = r.theirs.get(case.ident)
+            rows.append({"round": r.number, "first": r.first, "peer": r.unit.peer,
+                         "codec": case.codec, "document": r.unit.document,
+                         "direction": case.direction, "serbench_s": mine, "peer_s": theirs,
+                         "ratio": mine / theirs if mine and theirs else None})
+    return rows
+
+
+def write_csv(path: Path, fields: Sequence[str], rows: Sequence[dict[str, Any]]) -> Path:
+    """A CSV of these rows under these columns."""
     with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["peer"])
+        writer = csv.DictWriter(out, fieldnames=list(fields))
         writer.writeheader()
         writer.writerows(rows)
     return path
 
 
-def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Both sides of every case; the joined rows (also in crosscheck.csv)."""
+def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None],
+                   serbench: SerbenchSide | None = None, peer: PeerSide | None = None
+                   ) -> list[dict[str, Any]]:
+    """Every round of both sides of every case; the joined rows (also in crosscheck.csv, and
+    each round's pairs in crosscheck-rounds.csv). `serbench` and `peer` replace the real side
+    runners (tests)."""
+    if cfg.rounds < 1:
+        raise UserError(f"--rounds must be 1 or more, not {cfg.rounds}")
+    if peer is None and "orjson" in cfg.peers and missing_plugins():
+        raise UserError(f"orjson's method needs {', '.join(missing_plugins())}: "
+                        "pip install 'serbench[crosscheck]'")
     cfg.outdir.mkdir(parents=True, exist_ok=True)
-    filesystem = write_filesystem(cfg.outdir)
-    cases = plan(cfg, filesystem, say)
-    every = [c for peer_cases in cases.values() for c in peer_cases]
-    if not every:
+    units = plan(cfg, write_filesystem(cfg.outdir), say)
+    if not units:
         raise UserError("nothing to cross-check: no codec of either peer is installed")
-    say(f"serbench's side: {len(every)} cases (serbench run, budget {cfg.serbench_time})")
-    ours = run_serbench(every, cfg)
-    rows: list[dict[str, Any]] = []
-    for peer, peer_cases in cases.items():
-        say(f"{peer}'s method: {len(peer_cases)} cases")
-        if peer == "orjson":
-            theirs = run_cases(peer_cases, cfg.outdir / "orjson-method", cfg.pytest_budget)
-        else:
-            theirs = run_msgspec_method(peer_cases, cfg.outdir / "msgspec-method")
-        rows += join(peer, peer_cases, theirs, ours)
-    write_rows(cfg.outdir, rows)
+    budgets = split_budget(cfg.serbench_time_s, cfg.rounds, units)
+    low, high = (f"{f(budgets.values()):.3g}" for f in (min, max))
+    say(f"{cfg.rounds} paired round{'s' * (cfg.rounds != 1)} of {len(units)} document"
+        f"{'s' * (len(units) != 1)}, {sum(len(u.cases) for u in units)} cases; serbench's "
+        f"budget {cfg.serbench_time_s:g} s in all, {low if low == high else f'{low}-{high}'} s "
+        "per run (each run still times every case in at least its minimum rounds of worker "
+        "processes, past its share if need be)")
+    results = run_rounds(units, cfg.rounds, budgets, cfg.outdir,
+                         serbench or serbench_side(cfg.malloc),
+                         peer or peer_side(cfg.pytest_budget), say)
+    rows = join(results, cfg.tolerance)
+    write_csv(cfg.outdir / CSV_NAME, FIELDS, rows)
+    write_csv(cfg.outdir / ROUNDS_CSV_NAME, ROUND_FIELDS, round_rows(results))
     return rows
