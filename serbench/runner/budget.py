@@ -13,9 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from serbench.common.vocabulary import PATH_TRANSPORTS
+
 #: Loopback transport cost for the estimate: a fixed wake-up cost plus bytes moved.
 _ROUNDTRIP_FIXED_S = 12e-6
 _STREAM_FIXED_S = 2e-6
+#: A path's own round trip, far above a socket's: the `null` round trip's p50 of 64 bytes
+#: on the dev VM (docs/transports.md). Only a value's length depends on it.
+_PATH_ROUNDTRIP_S = {"mp-pipe": 15e-6, "mp-queue": 40e-6, "pool": 200e-6, "shm": 25e-6,
+                     "zmq-ipc": 55e-6, "zmq-tcp": 55e-6, "redis": 200e-6}
+assert set(_PATH_ROUNDTRIP_S) == set(PATH_TRANSPORTS)
 _SECONDS_PER_BYTE = 3e-10
 _SAMPLE_S = 0.005
 
@@ -27,16 +34,21 @@ class CodecCost:
     encode_s: float
     decode_s: float
 
-    def per_message(self, scenario: str, encoded_bytes: int) -> float:
-        """Estimated seconds per message (per request for round trips) in a scenario."""
+    def per_message(self, scenario: str, encoded_bytes: int, transport: str | None = None
+                    ) -> float:
+        """Estimated seconds per message (per request for round trips) in a scenario, on
+        `transport` (a socket unless it names a path)."""
         if scenario == "encode":
             return self.encode_s
         if scenario == "decode":
             return self.decode_s
         codec = self.encode_s + self.decode_s
+        fixed = _PATH_ROUNDTRIP_S.get(transport or "", 0.0)
         if scenario == "roundtrip":  # both sides encode and decode; bytes move both ways
-            return 2 * codec + _ROUNDTRIP_FIXED_S + 2 * encoded_bytes * _SECONDS_PER_BYTE
-        return codec + _STREAM_FIXED_S + encoded_bytes * _SECONDS_PER_BYTE
+            return (2 * codec + (fixed or _ROUNDTRIP_FIXED_S)
+                    + 2 * encoded_bytes * _SECONDS_PER_BYTE)
+        # A stream message costs a path about half its round trip (one way, no reply).
+        return codec + (fixed / 2 or _STREAM_FIXED_S) + encoded_bytes * _SECONDS_PER_BYTE
 
 
 def seconds_per_call(call: Callable[[Any], Any], arg: Any) -> float:

@@ -46,7 +46,8 @@ def loops_for(w: WorkerBudget, cell: Cell, prep: CodecOnPayload, min_rounds: int
     if w.loops:
         return w.loops
     size = prep.fidelity.encoded_bytes or 0
-    per_message = prep.cost.per_message(cell.scenario, size) if prep.cost else 1e-3
+    per_message = (prep.cost.per_message(cell.scenario, size, cell.transport) if prep.cost
+                   else 1e-3)
     if link is not None and cell.transport == "tcp" and cell.scenario in SOCKET_SCENARIOS:
         per_message += link.wire_s(cell.scenario, size)
     batch = prep.stream_batch() if cell.scenario == "stream" else 1

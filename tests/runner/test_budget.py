@@ -113,3 +113,11 @@ def test_seconds_per_call_doubles_until_the_sample_is_long_enough(
     assert len(calls) == 1 + 2 + 4 + 8
     cost = measure(call, 1, call, 2)
     assert cost == CodecCost(pytest.approx(1e-3), pytest.approx(1e-3))  # type: ignore[arg-type]
+
+
+def test_a_path_round_trip_is_estimated_at_its_own_cost_not_a_sockets() -> None:
+    cost = CodecCost(1e-6, 1e-6)
+    socket = cost.per_message("roundtrip", 64, "tcp")
+    assert cost.per_message("roundtrip", 64, None) == socket
+    assert cost.per_message("roundtrip", 64, "pool") > 10 * socket
+    assert cost.per_message("stream", 64, "redis") < cost.per_message("roundtrip", 64, "redis")
