@@ -16,6 +16,8 @@ from serbench.codecs import Codec, codec_entries
 from serbench.payloads import payload_entries
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The checked-in small run (results format 1).
+RESULTS_SMALL = ROOT / "tests" / "fixtures" / "results-small"
 
 # The tests sit in one folder per package (tests/codecs, tests/report, ...); a few import each
 # other's tables by module name (test_fidelity reads the codec tests' FIDELITY tables), which
@@ -126,3 +128,28 @@ def _interruptible_children() -> None:
     so would every serbench process it starts: the Ctrl-C tests need SIGINT delivered."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(scope="session")
+def small_run_report(tmp_path_factory: pytest.TempPathFactory
+                     ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """`serbench report tests/fixtures/results-small -o OUT` in a real process, made once for
+    the session (its charts take seconds): (OUT, the process). Tests only read OUT; a test that
+    writes beside the report works on a copy."""
+    out = tmp_path_factory.mktemp("small-run-report")
+    proc = run_serbench("report", str(RESULTS_SMALL), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+@pytest.fixture(scope="session")
+def v2_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The format-2 run of `test_report_data.write_v2_run` (a suspect run, with rounds) and the
+    files `build_report` wrote into it, made once for the session (its charts take seconds):
+    tests only read them."""
+    from test_report_data import write_v2_run
+
+    from serbench.report import build_report
+
+    results = write_v2_run(tmp_path_factory.mktemp("v2-report") / "v2")
+    return results, build_report(results)

@@ -1,4 +1,5 @@
-"""Every scenario x transport x built-in codec through `serbench run` at minimal pyperf settings.
+"""Every scenario x built-in codec through `serbench run` at minimal pyperf settings, on tcp,
+and the Unix socket for one codec of each kind (the socket's family is the only difference).
 
 These tests assert structure and behaviour (files, names, columns, ordering of percentiles, byte
 counts), never timings. The coverage tests fail when a scenario, transport or built-in codec
@@ -44,6 +45,12 @@ ZOO_CODECS = ("ujson", "rapidjson", "simplejson", "pysimdjson", "ormsgpack", "bs
               "orjson-dataclass", "orjson-dict")
 TESTED_CODECS = ORIGINAL_CODECS + ZOO_CODECS
 PAYLOADS = ("small", "numpy:1000")
+#: The main run: every codec, scenario and payload over tcp. A second run takes the socket
+#: scenarios over uds for one codec of each kind of frame: the reference, a list of buffers
+#: (out of band), the floor's pre-encoded bytes, a plain schema-less codec, a prepared schema
+#: message and a typed codec the server binds to the payload's shape.
+MAIN_TRANSPORT = "tcp"
+UDS_CODECS = ("pickle", "pickle-oob", "null", "msgpack", "protobuf-prepared", "msgspec-struct")
 REQUIRED_COLUMNS = ["codec", "scenario", "transport", "payload", "status", "mean_s", "stdev_s",
                     "p50_s", "p90_s", "p99_s", "p999_s", "max_s", "msgs_per_s", "mb_per_s",
                     "encoded_bytes"]
@@ -56,7 +63,8 @@ def test_every_scenario_is_tested() -> None:
 def test_every_transport_is_tested() -> None:
     # The paths (mp-pipe, ..., redis) are tested in tests/transport/test_paths.py and, through
     # serbench run, in test_transports_run.py.
-    assert set(SOCKET_TRANSPORTS) == set(TESTED_TRANSPORTS)
+    assert set(SOCKET_TRANSPORTS) == set(TESTED_TRANSPORTS) == {MAIN_TRANSPORT, "uds"}
+    assert set(UDS_CODECS) <= set(TESTED_CODECS)
     assert set(TRANSPORTS) == set(SOCKET_TRANSPORTS) | set(PATH_TRANSPORTS)
 
 
@@ -66,13 +74,14 @@ def test_every_builtin_codec_is_tested() -> None:
     assert builtin == set(TESTED_CODECS) | {NATIVE_CODEC}
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _serbench_run(tmp_path_factory: pytest.TempPathFactory, codecs: tuple[str, ...],
+                  payloads: tuple[str, ...], transport: str,
+                  scenarios: tuple[str, ...]) -> Path:
     out = tmp_path_factory.mktemp("run") / "results"
     proc = subprocess.run(
-        [sys.executable, "-m", "serbench", "run", "--codecs", ",".join(TESTED_CODECS),
-         "--payloads", ",".join(PAYLOADS), "--transports", ",".join(TESTED_TRANSPORTS),
-         "--scenarios", ",".join(TESTED_SCENARIOS), "--debug-single-value", "--no-report",
+        [sys.executable, "-m", "serbench", "run", "--codecs", ",".join(codecs),
+         "--payloads", ",".join(payloads), "--transports", transport,
+         "--scenarios", ",".join(scenarios), "--debug-single-value", "--no-report",
          "-o", str(out)],
         capture_output=True, text=True, timeout=600, cwd=tmp_path_factory.mktemp("cwd"),
     )
@@ -80,25 +89,48 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every codec x payload x scenario, the socket scenarios over tcp."""
+    return _serbench_run(tmp_path_factory, TESTED_CODECS, PAYLOADS, MAIN_TRANSPORT,
+                         TESTED_SCENARIOS)
+
+
+@pytest.fixture(scope="module")
+def uds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The socket scenarios over uds, one codec of each kind."""
+    return _serbench_run(tmp_path_factory, UDS_CODECS, ("small",), "uds", SOCKET_SCENARIOS)
+
+
+@pytest.fixture(params=["main", "uds"])
+def any_run(request: pytest.FixtureRequest) -> Path:
+    """Each of the two runs in turn, for the checks every run's files must pass."""
+    return Path(request.getfixturevalue("run_dir" if request.param == "main" else "uds_dir"))
+
+
 def _rows(run_dir: Path) -> list[dict[str, str]]:
     with open(run_dir / "summary.csv", newline="") as f:
         return list(csv.DictReader(f))
 
 
-def test_summary_has_one_row_per_cell_with_the_required_columns(run_dir: Path) -> None:
-    with open(run_dir / "summary.csv", newline="") as f:
-        header = next(csv.reader(f))
-    assert header == COLUMNS
-    assert set(REQUIRED_COLUMNS) <= set(header)
-    rows = _rows(run_dir)
-    per_payload = len(TESTED_SCENARIOS) + len(TESTED_TRANSPORTS) * len(SOCKET_SCENARIOS) - len(
-        SOCKET_SCENARIOS)
-    assert len(rows) == len(TESTED_CODECS) * len(PAYLOADS) * per_payload
-    keys = {(r["codec"], r["scenario"], r["transport"], r["payload"]) for r in rows}
-    assert len(keys) == len(rows)
+def test_summary_has_one_row_per_cell_with_the_required_columns(run_dir: Path,
+                                                                uds_dir: Path) -> None:
+    for directory in (run_dir, uds_dir):
+        with open(directory / "summary.csv", newline="") as f:
+            header = next(csv.reader(f))
+        assert header == COLUMNS
+        assert set(REQUIRED_COLUMNS) <= set(header)
+        rows = _rows(directory)
+        keys = {(r["codec"], r["scenario"], r["transport"], r["payload"]) for r in rows}
+        assert len(keys) == len(rows)
+    # One transport each: every scenario in the main run, the socket ones over uds.
+    assert len(_rows(run_dir)) == len(TESTED_CODECS) * len(PAYLOADS) * len(TESTED_SCENARIOS)
+    assert len(_rows(uds_dir)) == len(UDS_CODECS) * len(SOCKET_SCENARIOS)
 
 
-def test_every_cell_ran_or_was_skipped_for_fidelity(run_dir: Path) -> None:
+def test_every_cell_ran_or_was_skipped_for_fidelity(run_dir: Path, uds_dir: Path) -> None:
+    over_uds = _rows(uds_dir)
+    assert all(r["status"] == "ok" and r["fidelity"] == "exact" for r in over_uds), over_uds
     rows = _rows(run_dir)
     failed = [r for r in rows if r["status"] == "failed"]
     assert not failed, failed
@@ -120,30 +152,33 @@ def test_every_cell_ran_or_was_skipped_for_fidelity(run_dir: Path) -> None:
         "pickle", "pickle-oob", "cloudpickle", "dill", "jsonpickle", "null", *schema}
 
 
-def test_every_scenario_and_transport_was_measured_for_every_codec(run_dir: Path) -> None:
+def test_every_scenario_and_transport_was_measured_for_every_codec(run_dir: Path,
+                                                                   uds_dir: Path) -> None:
     measured = {(r["codec"], r["scenario"], r["transport"]) for r in _rows(run_dir)
                 if r["status"] == "ok"}
     for codec in TESTED_CODECS:
         for scenario in TESTED_SCENARIOS:
-            transports = TESTED_TRANSPORTS if scenario in SOCKET_SCENARIOS else ("",)
-            for transport in transports:
-                assert (codec, scenario, transport) in measured
+            transport = MAIN_TRANSPORT if scenario in SOCKET_SCENARIOS else ""
+            assert (codec, scenario, transport) in measured
+    over_uds = {(r["codec"], r["scenario"], r["transport"]) for r in _rows(uds_dir)
+                if r["status"] == "ok"}
+    assert over_uds == {(c, s, "uds") for c in UDS_CODECS for s in SOCKET_SCENARIOS}
 
 
 def _float(row: dict[str, str], key: str) -> float:
     return float(row[key])
 
 
-def test_roundtrip_percentiles_are_those_of_the_stored_samples(run_dir: Path) -> None:
+def test_roundtrip_percentiles_are_those_of_the_stored_samples(any_run: Path) -> None:
     # (The percentile definitions are pinned to known values in test_stats.py; here: each
     # row's figures come from exactly the samples stored beside it.)
     from serbench.stats.percentiles import latency_percentiles
 
     checked = 0
-    for row in _rows(run_dir):
+    for row in _rows(any_run):
         if row["status"] != "ok" or row["scenario"] != "roundtrip":
             continue
-        samples = np.load(samples_path(run_dir, row["codec"], row["benchmark"]))
+        samples = np.load(samples_path(any_run, row["codec"], row["benchmark"]))
         assert samples.dtype == np.int64 and samples.size == int(row["samples"]) >= 1
         expected = latency_percentiles(samples)
         for key in ("p50", "p90", "p99", "p999", "max"):
@@ -153,8 +188,8 @@ def test_roundtrip_percentiles_are_those_of_the_stored_samples(run_dir: Path) ->
     assert checked
 
 
-def test_throughput_columns_follow_from_the_mean_and_the_encoded_size(run_dir: Path) -> None:
-    for row in _rows(run_dir):
+def test_throughput_columns_follow_from_the_mean_and_the_encoded_size(any_run: Path) -> None:
+    for row in _rows(any_run):
         if row["status"] != "ok" or row["scenario"] == "roundtrip":
             continue
         per_s = 1 / _float(row, "mean_s")
@@ -166,7 +201,7 @@ def test_throughput_columns_follow_from_the_mean_and_the_encoded_size(run_dir: P
             assert _float(row, "objects_per_s") > 0
 
 
-def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
+def test_encoded_bytes_are_the_codecs_own(any_run: Path) -> None:
     import pickle
 
     from serbench.codecs import encoded_size, get_codec
@@ -174,17 +209,20 @@ def test_encoded_bytes_are_the_codecs_own(run_dir: Path) -> None:
     from serbench.payloads import make_payload
 
     made = make_payload("small")
-    for row in _rows(run_dir):
+    for row in _rows(any_run):
         if row["payload"] == "small-2" and row["status"] == "ok":
             codec = bound_codec(get_codec(row["codec"]), made)
             assert int(row["encoded_bytes"]) == encoded_size(codec.encode(codec.prepared(made.obj)))
             assert int(row["reference_bytes"]) == len(pickle.dumps(made.obj, protocol=5))
 
 
-def test_one_pyperf_suite_per_codec_with_codec_free_names_and_metadata(run_dir: Path) -> None:
-    rows = _rows(run_dir)
-    for codec in TESTED_CODECS:
-        suite = pyperf.BenchmarkSuite.load(str(run_dir / f"{codec}.json"))
+def test_one_pyperf_suite_per_codec_with_codec_free_names_and_metadata(any_run: Path) -> None:
+    rows = _rows(any_run)
+    codecs = {r["codec"] for r in rows}
+    matrix = json.loads((any_run / "environment.json").read_text())["matrix"]
+    assert codecs == set(matrix["codecs"]) in (set(TESTED_CODECS), set(UDS_CODECS))
+    for codec in codecs:
+        suite = pyperf.BenchmarkSuite.load(str(any_run / f"{codec}.json"))
         names = set(suite.get_benchmark_names())
         expected = {r["benchmark"] for r in rows if r["codec"] == codec and r["status"] == "ok"}
         assert names == expected
@@ -202,13 +240,13 @@ def test_one_pyperf_suite_per_codec_with_codec_free_names_and_metadata(run_dir: 
                 assert meta["serbench_p50_s"] <= meta["serbench_p99_s"] <= meta["serbench_max_s"]
 
 
-def test_pyperf_compare_to_and_stats_work_on_the_files(run_dir: Path) -> None:
+def test_pyperf_compare_to_and_stats_work_on_the_files(run_dir: Path, uds_dir: Path) -> None:
     compare = subprocess.run(
         [sys.executable, "-m", "pyperf", "compare_to", str(run_dir / "pickle.json"),
          str(run_dir / "msgpack.json"), "--table"], capture_output=True, text=True, timeout=60)
     assert compare.returncode == 0, compare.stderr
     assert "roundtrip/tcp/small-2" in compare.stdout or "not significant" in compare.stdout
-    stats = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(run_dir / "null.json")],
+    stats = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(uds_dir / "null.json")],
                            capture_output=True, text=True, timeout=60)
     assert stats.returncode == 0, stats.stderr
     assert "roundtrip/uds/small-2" in stats.stdout
@@ -229,10 +267,10 @@ def test_environment_records_machine_versions_matrix_and_times(run_dir: Path) ->
     assert env["malloc"]["policy"] == "steady"
 
 
-def test_every_worker_records_its_cold_start_memory_and_allocator(run_dir: Path) -> None:
+def test_every_worker_records_its_cold_start_memory_and_allocator(any_run: Path) -> None:
     """Cold start for every scenario but the stream, memory for encode and decode (round 1),
     the allocator policy applied in every worker on glibc."""
-    for row in _rows(run_dir):
+    for row in _rows(any_run):
         if row["status"] != "ok":
             continue
         assert row["cold_import_s"] != ""
@@ -240,8 +278,8 @@ def test_every_worker_records_its_cold_start_memory_and_allocator(run_dir: Path)
         has_memory = row["scenario"] in ("encode", "decode")
         assert (row["alloc_peak_bytes"] != "") == has_memory, row["benchmark"]
         assert row["settled_workers"] == "0"  # --debug-single-value: no warm-up at all
-    for codec in ("pickle", "orjson"):
-        for bench in pyperf.BenchmarkSuite.load(str(run_dir / f"{codec}.json")).get_benchmarks():
+    for codec in ("pickle", "msgspec-struct"):
+        for bench in pyperf.BenchmarkSuite.load(str(any_run / f"{codec}.json")).get_benchmarks():
             meta = bench.get_runs()[-1].get_metadata()
             assert meta["serbench_malloc"] == "steady"
             if sys.platform.startswith("linux"):

@@ -1,4 +1,5 @@
-"""`serbench --help`, `list` and `verify`, run as a user runs them (a subprocess)."""
+"""`serbench --help`, `list` and `verify`, run as a user runs them: each command and each kind
+of error once in a subprocess, its other cases through the same `main` in this process."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_help_lists_the_subcommands() -> None:
 
 
 def test_verify_help_documents_its_options() -> None:
-    proc = run_serbench("verify", "--help")
+    proc = run_serbench_in_process("verify", "--help")
     assert proc.returncode == 0, proc.stderr
     for option in ("--codecs", "--payloads", "--payload-file", "--json"):
         assert option in proc.stdout
@@ -63,7 +64,7 @@ def test_list_table() -> None:
 
 
 def test_list_json() -> None:
-    proc = run_serbench("list", "--json")
+    proc = run_serbench_in_process("list", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) == {"codecs", "payloads", "compressors"}
@@ -93,8 +94,8 @@ def test_list_json() -> None:
 
 
 def test_verify_json() -> None:
-    proc = run_serbench("verify", "--codecs", "pickle,orjson,msgspec-json", "--payloads",
-                        "small,blob:100", "--json")
+    proc = run_serbench_in_process("verify", "--codecs", "pickle,orjson,msgspec-json",
+                                   "--payloads", "small,blob:100", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert len(rows) == 6
@@ -130,8 +131,8 @@ def test_verify_table() -> None:
 
 
 def test_verify_table_explains_what_is_not_exact() -> None:
-    proc = run_serbench("verify", "--codecs", "pickle,msgpack,msgspec-json", "--payloads",
-                        "numpy:10,objects:2")
+    proc = run_serbench_in_process("verify", "--codecs", "pickle,msgpack,msgspec-json",
+                                   "--payloads", "numpy:10,objects:2")
     assert proc.returncode == 0, proc.stderr
     rows = table_rows(proc.stdout)
     assert ["pickle", "exact", "exact"] in rows
@@ -146,8 +147,8 @@ def test_verify_table_explains_what_is_not_exact() -> None:
 def test_verify_payload_file(tmp_path: Any) -> None:
     path = tmp_path / "mine.json"
     path.write_text('{"a": [1, 2], "b": "ü"}', encoding="utf-8")
-    proc = run_serbench("verify", "--codecs", "orjson", "--payloads", "small",
-                        "--payload-file", str(path), "--json")
+    proc = run_serbench_in_process("verify", "--codecs", "orjson", "--payloads", "small",
+                                   "--payload-file", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     assert [(r["payload"], r["status"]) for r in json.loads(proc.stdout)] == [
         ("small-2", "exact"), ("mine", "exact")]
@@ -159,7 +160,7 @@ def test_verify_payload_file(tmp_path: Any) -> None:
     (["verify", "--codecs", "pickle+gzip"], "unknown compressor 'gzip'; known compressors: "),
 ])
 def test_unknown_codec_is_one_line_error(args: list[str], expected: str) -> None:
-    proc = run_serbench(*args)
+    proc = (run_serbench if args[-1] == "nope" else run_serbench_in_process)(*args)
     line = assert_one_line_error(proc)
     assert expected in line
     if "codec 'nope'" in expected:
@@ -171,7 +172,8 @@ def test_unknown_codec_is_one_line_error(args: list[str], expected: str) -> None
 
 @pytest.mark.parametrize("spec", ["nope", "nope:5", "records:lots", "records:0"])
 def test_unknown_or_bad_payload_is_one_line_error(spec: str) -> None:
-    proc = run_serbench("verify", "--codecs", "pickle", "--payloads", spec)
+    run = run_serbench if spec == "nope" else run_serbench_in_process
+    proc = run("verify", "--codecs", "pickle", "--payloads", spec)
     line = assert_one_line_error(proc)
     if spec.startswith("nope"):
         assert line.startswith("serbench: error: unknown payload 'nope'; known payloads: ")
@@ -182,7 +184,7 @@ def test_unknown_or_bad_payload_is_one_line_error(spec: str) -> None:
 
 def test_missing_payload_file_is_one_line_error(tmp_path: Any) -> None:
     path = tmp_path / "absent.msgpack"
-    line = assert_one_line_error(run_serbench("verify", "--payload-file", str(path)))
+    line = assert_one_line_error(run_serbench_in_process("verify", "--payload-file", str(path)))
     assert str(path) in line
 
 

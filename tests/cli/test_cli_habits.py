@@ -5,6 +5,7 @@ name for one idea (old spellings kept), one-line errors, `run --strict`, and the
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,8 +107,9 @@ def test_strict_turns_a_suspect_or_failed_run_into_exit_1(capsys: pytest.Capture
 
 
 @pytest.mark.slow
-def test_report_ends_with_the_verdict(tmp_path: Path) -> None:
-    proc = run_serbench_in_process("report", str(FIXTURE), "-o", str(tmp_path))
+def test_report_ends_with_the_verdict(
+        small_run_report: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    _, proc = small_run_report  # `serbench report FIXTURE -o OUT`, once a session (conftest)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     start = lines.index("verdict (fastest per payload and measure; ties said as ties):")

@@ -49,6 +49,7 @@ def test_a_case_times_the_codec_call_of_a_worker() -> None:
     assert Case.parse("json|small|decode") == Case("json", "small", "decode")
 
 
+@pytest.mark.slow  # times json.dumps with msgspec's method: a small benchmark run
 def test_msgspecs_method_prints_seconds_per_call() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "serbench.extensions.crosscheck.timeit_method",

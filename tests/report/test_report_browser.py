@@ -9,13 +9,10 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_report_data import write_v2_run
 
-from serbench.report import build_report
-
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "results-small"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -43,9 +40,22 @@ def browser() -> str:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("report")
-    return build_report(FIXTURE, out)[0]
+def report(tmp_path_factory: pytest.TempPathFactory, small_run_report: tuple[Path, Any]) -> Path:
+    """The fixture run's report.html (the session's `serbench report`, conftest), copied with
+    its charts: the probes are written beside it."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    shutil.copytree(small_run_report[0], out)
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def suspect_report(tmp_path_factory: pytest.TempPathFactory,
+                   v2_report: tuple[Path, list[Path]]) -> Path:
+    """report.html of the format-2 run with a suspect banner (the session's, conftest), copied
+    with its charts: the probes are written beside it."""
+    out = tmp_path_factory.mktemp("suspect") / "v2"
+    shutil.copytree(v2_report[0], out)
+    return out / v2_report[1][0].name
 
 
 def run_browser(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -90,9 +100,9 @@ def test_every_chart_decodes_in_the_browser(browser: str, report: Path, tmp_path
 
 
 @pytest.mark.slow
-def test_a_suspect_format2_run_shows_its_banner(browser: str, tmp_path: Path) -> None:
-    results = write_v2_run(tmp_path / "v2")
-    report = build_report(results)[0]
+def test_a_suspect_format2_run_shows_its_banner(browser: str, suspect_report: Path,
+                                                tmp_path: Path) -> None:
+    report, results = suspect_report, suspect_report.parent
     dom = rendered_dom(browser, report, tmp_path / "profile")
     assert '<div class="warning" id="suspect">' in dom
     assert dom.index('class="warning"') < dom.index("<h2")
@@ -147,11 +157,10 @@ def first_screen(browser: str, report: Path, profile: Path) -> dict[str, list[in
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["format-1 fixture", "suspect format-2 run"])
-def test_the_verdict_is_in_the_first_screen(browser: str, tmp_path: Path, kind: str) -> None:
-    if kind == "format-1 fixture":
-        report = build_report(FIXTURE, tmp_path / "out")[0]
-    else:  # the suspect banner stands above the verdict: it must still fit
-        report = build_report(write_v2_run(tmp_path / "v2"))[0]
+def test_the_verdict_is_in_the_first_screen(browser: str, request: pytest.FixtureRequest,
+                                            tmp_path: Path, kind: str) -> None:
+    # The suspect banner stands above the verdict: it must still fit.
+    report = request.getfixturevalue("report" if kind == "format-1 fixture" else "suspect_report")
     boxes = first_screen(browser, report, tmp_path / "profile")
     height, width = boxes["viewport"]  # headless chromium may keep some of the 900 px
     assert width <= 1400 and 600 <= height <= 900, boxes
@@ -163,12 +172,11 @@ def test_the_verdict_is_in_the_first_screen(browser: str, tmp_path: Path, kind: 
 
 
 @pytest.mark.slow
-def test_the_first_screen_shows_the_answer(browser: str, tmp_path: Path) -> None:
+def test_the_first_screen_shows_the_answer(browser: str, report: Path, tmp_path: Path) -> None:
     """A screenshot of the first screen: the verdict's green answer cells are drawn in it."""
     import matplotlib.image
     import numpy
 
-    report = build_report(FIXTURE, tmp_path / "out")[0]
     shot = tmp_path / "first.png"
     run_browser(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,900",
                 report.as_uri())

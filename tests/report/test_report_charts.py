@@ -10,9 +10,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from test_report_data import ALL_SLUGS, DRIFT, SLUGS, module_fixtures, write_v2_run
+from test_report_data import ALL_SLUGS, DRIFT, SLUGS, module_fixtures
 
-from serbench.report import build_report, load_run
+from serbench.report import load_run
 from serbench.report.chart_files import CHARTS, figures
 from serbench.report.data import Run, make_run
 from serbench.report.markdown import render_markdown
@@ -92,9 +92,8 @@ def test_a_run_without_pickle_or_null_still_reports(run: Run) -> None:
 
 
 @pytest.mark.slow
-def test_v2_report_files_include_the_drift_chart(tmp_path: Path) -> None:
-    results = write_v2_run(tmp_path / "v2")
-    written = build_report(results)
+def test_v2_report_files_include_the_drift_chart(v2_report: tuple[Path, list[Path]]) -> None:
+    results, written = v2_report
     names = [p.name for p in written]
     assert "drift.png" in names and "drift.svg" in names
     md = (results / "report.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_one_line_error, run_serbench
+from conftest import assert_one_line_error, run_serbench, run_serbench_in_process
 
 from serbench.common import vocabulary
 from serbench.report import (
@@ -78,9 +78,8 @@ def module_fixtures() -> tuple[Any, Any, Any]:
         return load_run(FIXTURE)
 
     @pytest.fixture(scope="module", name="report")
-    def report_fixture(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-        out = tmp_path_factory.mktemp("report")
-        proc = run_serbench("report", str(FIXTURE), "-o", str(out))
+    def report_fixture(small_run_report: tuple[Path, Any]) -> list[Path]:
+        out, proc = small_run_report  # one `serbench report` for the session (conftest)
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == ""
         assert str(out / "report.html") in proc.stdout
@@ -426,7 +425,10 @@ def test_cli_report_names_a_missing_or_corrupt_file(
         tmp_path: Path, damage: Callable[[Path], object], name: str, why: str) -> None:
     results = copy_fixture(tmp_path)
     damage(results)
-    proc = run_serbench("report", str(results))
+    # One case in a real process (the exit code and stderr as a shell sees them), the rest
+    # through the same `main` in this one.
+    real = (name, why) == ("summary.csv", "missing")
+    proc = (run_serbench if real else run_serbench_in_process)("report", str(results))
     assert_one_line_error(proc, str(results / name), why)
 
 
@@ -456,7 +458,7 @@ def test_cli_report_refuses_a_newer_results_format(tmp_path: Path) -> None:
     results = copy_fixture(tmp_path)
     env = json.loads((results / "environment.json").read_text())
     (results / "environment.json").write_text(json.dumps(env | {"format_version": 3}))
-    assert_one_line_error(run_serbench("report", str(results)), str(results),
+    assert_one_line_error(run_serbench_in_process("report", str(results)), str(results),
                           "newer serbench", "format 3")
     assert not (results / "report.html").exists()
 

@@ -96,6 +96,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # a real server process
 @pytest.mark.parametrize("start_method", ["exec", "fork"])
 @pytest.mark.parametrize("transport", ["tcp", "uds"])
 def test_server_answers_and_is_reaped(start_method: str, transport: str) -> None:
@@ -114,6 +115,7 @@ def test_server_answers_and_is_reaped(start_method: str, transport: str) -> None
     assert not _alive(pid)
 
 
+@pytest.mark.slow  # a real server process
 @pytest.mark.parametrize("start_method", ["exec", "fork"])
 def test_server_exits_when_its_parent_dies_without_cleaning_up(start_method: str,
                                                                tmp_path: Path) -> None:
@@ -133,6 +135,7 @@ def test_server_exits_when_its_parent_dies_without_cleaning_up(start_method: str
     assert not _alive(pid)
 
 
+@pytest.mark.slow  # a real server process
 def test_forked_server_does_not_keep_the_parents_descriptors() -> None:
     keep_r, keep_w = os.pipe()  # stands for pyperf's result pipe
     server = ServerProcess("null", "tcp", start_method="fork").start()
