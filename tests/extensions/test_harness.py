@@ -22,7 +22,13 @@ from serbench.common.errors import UserError
 from serbench.common.vocabulary import PATH_TRANSPORTS, SOCKET_TRANSPORTS
 from serbench.extensions.harness.floors import FLOORS, check_floor, floor_encoding, shape_once
 from serbench.extensions.harness.frames import bytes_with_pickle_size, frame_1m, frame_64
-from serbench.extensions.harness.run import build_pairs, floor_codecs, judge, load_config
+from serbench.extensions.harness.run import (
+    _memory_row,
+    build_pairs,
+    floor_codecs,
+    judge,
+    load_config,
+)
 from serbench.extensions.harness.wallclock import split
 from serbench.fidelity.roundtrip import check_bound
 from serbench.payloads import make_payload
@@ -293,3 +299,16 @@ def test_wall_split_accounts_for_the_loops(harness_run: tuple[Path, str]) -> Non
     assert s.values_s > 0 and s.warmups_s > 0
     assert 0 < s.values_s + s.warmups_s + s.calibration_s < s.wall_s
     assert 0 < s.overhead_share < 1
+
+
+def test_the_memory_row_counts_each_sides_growth_not_the_interpreter() -> None:
+    mb = 10**6
+    row = _memory_row({"payload_bytes": 10 * mb, "transport": "uds", "codec": "pickle",
+                       "client_peak_bytes": 56 * mb, "client_baseline_bytes": 30 * mb,
+                       "server_peak_bytes": 45 * mb, "server_baseline_bytes": 28 * mb})
+    assert row["ratio"] == 2.6  # the client's 26 MB over a 10 MB payload
+    assert row["meets_target"]
+    row = _memory_row({"payload_bytes": 10 * mb, "transport": "uds", "codec": "pickle",
+                       "client_peak_bytes": 31 * mb, "client_baseline_bytes": 30 * mb,
+                       "server_peak_bytes": 60 * mb, "server_baseline_bytes": 28 * mb})
+    assert row["ratio"] == 3.2 and not row["meets_target"]

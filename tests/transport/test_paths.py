@@ -174,13 +174,14 @@ def test_a_killed_peer_fails_with_one_line(transport: str) -> None:
         path.roundtrip(codec.encode(OBJ))
         assert path.pid is not None
         os.kill(path.pid, signal.SIGKILL)
-        t0 = time.monotonic()
         with pytest.raises(PathFailed) as err:
             for _ in range(3):
                 path.roundtrip(codec.encode(OBJ))
-        assert time.monotonic() - t0 < 8.0
     message = str(err.value)
     assert "\n" not in message and transport in message
+    # Noticed as the peer's death, not as the I/O timeout running out (the pool's executor
+    # reports its broken pool in its own words).
+    assert "no reply within" not in message
 
 
 @pytest.mark.slow

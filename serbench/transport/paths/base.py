@@ -75,6 +75,8 @@ class PathConfig:
 
 def frame_size(frame: Any) -> int:
     """Bytes in one encoded frame (one buffer or a list of them)."""
+    if type(frame) is bytes:  # the common case, checked on every reply: no view
+        return len(frame)
     if isinstance(frame, list | tuple):
         return sum(memoryview(part).nbytes for part in frame)
     return memoryview(frame).nbytes
@@ -158,12 +160,18 @@ def fork_peer(body: Callable[[], None], log_fd: int | None = None) -> int:
     `body` ends (its channel closed), 1 with a traceback on `log_fd` (its stderr) when it
     raised."""
     parent = os.getpid()
+    # SIGINT is blocked across the fork: a Ctrl-C in the instant after it would otherwise reach
+    # the child before it sets SIGINT aside, and print a traceback of its own. The child
+    # unblocks it once it ignores it (a pending SIGINT is then discarded).
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     pid = os.fork()
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return pid
     code = 1
     try:
         die_with_parent()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if os.getppid() != parent:  # the parent died before the death signal was set
             os._exit(1)
         if log_fd is not None:
