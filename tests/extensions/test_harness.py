@@ -158,18 +158,20 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
     assert "encode/bson/records-1000" not in expected  # bson refuses a top-level list
     assert set(names) == expected
     for pair in pairs:
+        transport = pair.name.split("/")[1]
+        if transport in PATH_TRANSPORTS:  # both sides in one process, interleaved
+            assert pair.in_one_process and pair.serbench == []
+            assert pair.floor[2] == "serbench.extensions.harness.interleaved_paths"
+            assert pair.floor[pair.floor.index("--transport") + 1] == transport
+            assert pair.floor[pair.floor.index("--malloc") + 1] == cfg.malloc
+            assert pair.target == "roundtrip-path"
+            continue
         assert pair.name in pair.floor and pair.name in pair.serbench
         # Same pyperf budget on both sides of every pair.
         for flag in ("-p", "-n", "-w", "--min-time"):
             assert pair.floor[pair.floor.index(flag) + 1] == pair.serbench[
                 pair.serbench.index(flag) + 1]
         assert pair.serbench[pair.serbench.index("--codec") + 1] == pair.codec
-        transport = pair.name.split("/")[1]
-        if transport in PATH_TRANSPORTS:
-            assert pair.floor[2] == "serbench.extensions.harness.raw_paths"
-            assert pair.floor[pair.floor.index("--transport") + 1] == transport
-            assert pair.serbench[pair.serbench.index("--transport") + 1] == transport
-            assert pair.target == "roundtrip-path"
         if pair.scenario in ("encode", "decode"):
             # The floor times the table's statement, never serbench's codec object.
             row = FLOORS[pair.codec]
@@ -216,6 +218,8 @@ min_time = 0.01
 """
 #: uds roundtrip + stream; mp-pipe roundtrip; 1 codec x 2 payloads x encode/decode
 NARROW_PAIRS = 2 + 1 + 1 * 2 * 2
+#: The pairs whose sides are separate pyperf programs (a path's run in one process).
+NARROW_PYPERF_PAIRS = NARROW_PAIRS - 1
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +257,7 @@ def test_harness_writes_both_sides_and_a_consistent_table(
     raw = pyperf.BenchmarkSuite.load(str(harness_dir / "raw.json"))
     mine = pyperf.BenchmarkSuite.load(str(harness_dir / "serbench.json"))
     assert set(raw.get_benchmark_names()) == set(mine.get_benchmark_names())
-    assert len(raw.get_benchmark_names()) == NARROW_PAIRS
+    assert len(raw.get_benchmark_names()) == NARROW_PYPERF_PAIRS
     with open(harness_dir / "harness.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["scenario"] for r in rows} == {"roundtrip", "stream", "encode", "decode", "memory"}
@@ -270,11 +274,16 @@ def test_harness_writes_both_sides_and_a_consistent_table(
             figures = float(row["raw_mean_s"]), float(row["serbench_mean_s"])
             assert math.isclose(ratio, figures[0] / figures[1], rel_tol=1e-9)
             assert met == (ratio >= 0.9)
+        elif row["pair"].startswith("roundtrip/mp-pipe/"):
+            # The median of the interleaved block pairs' ratios (one round in --quick).
+            assert int(row["block_pairs"]) == 2
+            assert float(row["ratio_min"]) <= ratio <= float(row["ratio_max"])
+            assert met == (ratio <= 1.2)
+            assert (harness_dir / "paths" / "roundtrip__mp-pipe__64B" / "round-1.json").is_file()
         elif row["scenario"] == "roundtrip":
             figures = float(row["raw_p50_s"]), float(row["serbench_p50_s"])
             assert math.isclose(ratio, figures[1] / figures[0], rel_tol=1e-9)
-            limit = 1.2 if row["pair"].startswith("roundtrip/mp-pipe/") else 1.05
-            assert met == (ratio <= limit)
+            assert met == (ratio <= 1.05)
     memory = next(r for r in rows if r["scenario"] == "memory")
     assert int(memory["client_peak_bytes"]) > int(memory["bytes"])
     assert int(memory["server_peak_bytes"]) > int(memory["bytes"])
@@ -295,7 +304,7 @@ def test_pyperf_compare_to_lines_up_floor_and_serbench(harness_run: tuple[Path, 
 @pytest.mark.slow
 def test_wall_split_accounts_for_the_loops(harness_run: tuple[Path, str]) -> None:
     s = split(harness_run[0])
-    assert s.benchmarks == 2 * NARROW_PAIRS
+    assert s.benchmarks == 2 * NARROW_PYPERF_PAIRS
     assert s.values_s > 0 and s.warmups_s > 0
     assert 0 < s.values_s + s.warmups_s + s.calibration_s < s.wall_s
     assert 0 < s.overhead_share < 1

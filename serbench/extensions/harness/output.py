@@ -13,7 +13,8 @@ from serbench.results import files as results
 _CSV_COLUMNS = ["pair", "scenario", "codec", "bytes", "figure", "ratio", "target",
                 "meets_target", "raw_mean_s", "serbench_mean_s", "raw_p50_s", "serbench_p50_s",
                 "raw_mb_per_s", "serbench_mb_per_s", "client_peak_bytes", "server_peak_bytes",
-                "floor_call", "serbench_faults_per_call", "serbench_settled_workers"]
+                "floor_call", "serbench_faults_per_call", "serbench_settled_workers",
+                "ratio_min", "ratio_max", "block_pairs"]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

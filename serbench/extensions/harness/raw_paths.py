@@ -1,38 +1,26 @@
-"""The hand-written floor of each path (serbench.transport.paths) as a pyperf program:
-`python -m serbench.extensions.harness.raw_paths --transport mp-pipe --size 64 ...`.
+"""The hand-written floor of each path (serbench.transport.paths), timed against serbench's
+path in one process by `interleaved_paths`.
 
 For each path the shortest loop a user would write: the same frame sent and echoed back by a
 forked peer that does nothing else (`send_bytes`/`recv_bytes`; `put`/`get`; `submit(echo,
 frame).result()`; a shared-memory region and a pipe of lengths; a DEALER and a ROUTER that
-sends back what it receives, copying only below ZeroMQ's zero-copy size; `LPUSH`/`BRPOP` on
-a private redis-server). The allocator policy is the cell's (`--malloc`, steady by default):
-with glibc's defaults every 1 MiB message is a fresh `mmap` and its pages faulted in, which
-serbench's steady worker does not pay, and the loop would not be a floor. Timing, pinning, GC
-policy and sample pooling are serbench's, so `serbench harness` compares only the path code: its
-target is serbench's `null` round trip within 1.2x of this loop.
+sends back what it receives part by part, copying only below ZeroMQ's zero-copy size;
+`LPUSH`/`BRPOP` on a private redis-server). `OPENERS[transport](cleanup, peer_cpu, size)`
+forks the peer (closed by `cleanup`) and returns the loop's one round trip.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import multiprocessing
 import os
 import struct
-from array import array
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
 from typing import Any
 
-import pyperf
-
-from serbench.cells.allocator import apply_malloc_policy
-from serbench.cells.cell import keep_samples
-from serbench.cells.loops import recorded_loop
-from serbench.cells.program import run_program
-from serbench.common.vocabulary import MALLOC_POLICIES, MALLOC_STEADY, PATH_TRANSPORTS
-from serbench.extensions.harness.frames import bytes_with_pickle_size
+from serbench.common.vocabulary import PATH_TRANSPORTS
 from serbench.transport import placement
 from serbench.transport.paths.base import fork_peer, stop_peer
 from serbench.transport.paths.redis_server import RedisServer
@@ -40,51 +28,8 @@ from serbench.transport.paths.zmq_path import ZERO_COPY_FROM
 
 _FORK = multiprocessing.get_context("fork")
 _LENGTH = struct.Struct("<Q")
+#: One round trip of the hand-written loop: send the frame, return the echo.
 Call = Callable[[bytes], Any]
-
-
-def _options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("raw path baseline")
-    group.add_argument("--transport", choices=PATH_TRANSPORTS, required=True)
-    group.add_argument("--size", type=int, required=True, help="frame size in bytes")
-    group.add_argument("--bench-name", required=True)
-    group.add_argument("--pin", choices=placement.PIN_MODES, default="same")
-    group.add_argument("--gc", choices=placement.GC_POLICIES, default="on")
-    group.add_argument("--malloc", choices=MALLOC_POLICIES, default=MALLOC_STEADY)
-    group.add_argument("--samples-dir", default=None)
-
-
-def main() -> None:
-    """Manager or worker, as pyperf decides."""
-    run_program("serbench.extensions.harness.raw_paths", _options,
-                ("transport", "size", "bench_name", "pin", "gc", "malloc",
-                 "samples_dir"), _worker)
-
-
-def _worker(runner: pyperf.Runner, args: argparse.Namespace,
-            cleanup: contextlib.ExitStack) -> None:
-    malloc_applied = apply_malloc_policy(args.malloc)  # first, as a cell does
-    client_cpu, peer_cpu = placement.cpus_for(args.pin)
-    placement.pin_self(client_cpu)
-    # The bytes serbench's null codec ships for this size: its pickle (frames.py).
-    import pickle
-
-    frame = pickle.dumps(bytes_with_pickle_size(args.size), protocol=5)
-    call = _OPENERS[args.transport](cleanup, peer_cpu, args.size)
-    call(frame)  # one untimed round trip: the peer is up
-    runner.metadata.update({"serbench_baseline": f"raw {args.transport} round trip",
-                            "serbench_pin": args.pin, "serbench_gc": args.gc,
-                            "serbench_malloc": args.malloc,
-                            "serbench_malloc_applied": malloc_applied,
-                            "serbench_encoded_bytes": len(frame),
-                            "serbench_transport": args.transport})
-    samples: list[array[int]] = []
-    timed = recorded_loop(call, frame, samples)
-    placement.apply_gc_policy(args.gc)
-    runner.bench_time_func(args.bench_name, timed)
-    keep_samples(args, samples)
-
-
 
 
 def _peer(cleanup: contextlib.ExitStack, cpu: int | None, body: Callable[[], None]) -> None:
@@ -203,8 +148,12 @@ def _zmq(scheme: str) -> Callable[[contextlib.ExitStack, int | None, int], Call]
             router = zmq.Context(1).socket(zmq.ROUTER)
             router.bind(endpoint)
             os.write(ready_w, router.getsockopt_string(zmq.LAST_ENDPOINT).encode() + b"\n")
+            # Part by part: recv_multipart asks for RCVMORE after each part (~1 us apiece).
+            recv, send, more = router.recv, router.send, zmq.SNDMORE
             while True:
-                router.send_multipart(router.recv_multipart(0, copy), copy=copy)
+                who = recv(0, True)
+                send(who, more, True)
+                send(recv(0, copy), 0, copy)
 
         _peer(cleanup, cpu, body)
         os.close(ready_w)
@@ -250,13 +199,10 @@ def _redis(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
     return call
 
 
-_OPENERS: dict[str, Callable[[contextlib.ExitStack, int | None, int], Call]] = {
+OPENERS: dict[str, Callable[[contextlib.ExitStack, int | None, int], Call]] = {
     "mp-pipe": _pipe, "mp-queue": _queue, "pool": _pool, "shm": _shm,
     "zmq-ipc": _zmq("ipc"), "zmq-tcp": _zmq("tcp"),
     "redis": _redis,
 }
-assert set(_OPENERS) == set(PATH_TRANSPORTS)
+assert set(OPENERS) == set(PATH_TRANSPORTS)
 
-
-if __name__ == "__main__":
-    main()

@@ -4,19 +4,23 @@ Pairs:
 - `roundtrip/<transport>/<N>B`: raw ping-pong vs serbench's `null` round trip (p50 and mean);
 - `stream/<transport>/<N>B`: raw `sendall`/`recv_into` stream vs serbench's `null` stream;
 - `roundtrip/<path>/<N>B` for each path in `transports` (mp-pipe, ..., redis): the path's
-  hand-written echo loop (`raw_paths`) vs serbench's `null` round trip over it (target 1.2x);
+  hand-written echo loop (`raw_paths`) vs serbench's `null` round trip over it (target 1.2x),
+  both in one process in interleaved blocks (`interleaved_paths`), a fresh process a round;
 - `encode|decode/<codec>/<payload>`: `python -m pyperf timeit` of the codec's documented
   library call (a row of `serbench.extensions.harness.floors.FLOORS`) vs serbench's encode/decode
   cell,
   for every available built-in codec but `null`, at each of `codec_floor_payloads`.
 Floor results go to `raw.json`, serbench's to `serbench.json` (same benchmark names, so
-`python -m pyperf compare_to raw.json serbench.json` lines them up).
+`python -m pyperf compare_to raw.json serbench.json` lines them up); the paths' rounds to
+`paths/<pair>/round-N.json`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import statistics
 import sys
 import tomllib
 from collections.abc import Callable
@@ -34,6 +38,7 @@ from serbench.common.vocabulary import (
 )
 from serbench.extensions.harness import memory
 from serbench.extensions.harness.floors import FLOORS, check_floor, shape_once
+from serbench.extensions.harness.interleaved_paths import FRAME_FACTORIES, RAW, SERBENCH
 from serbench.extensions.harness.output import format_markdown, write_csv
 from serbench.fidelity import roundtrip as fidelity
 from serbench.payloads import make_payload
@@ -47,9 +52,6 @@ from serbench.transport import placement
 from serbench.transport.paths import is_path
 from serbench.transport.paths import skip_reason as path_skip_reason
 
-RAW, SERBENCH = "raw", "serbench"
-_FRAME_FACTORIES = {64: "serbench.extensions.harness.frames:frame_64",
-                    2**20: "serbench.extensions.harness.frames:frame_1m"}
 TARGETS = {"roundtrip": ("p50 ratio <= 1.05", 1.05),
            #: A path's null round trip against its hand-written loop (raw_paths).
            "roundtrip-path": ("p50 ratio <= 1.2", 1.2),
@@ -85,6 +87,8 @@ class HarnessConfig:
     malloc: str = MALLOC_STEADY
     #: The codecs of the encode/decode pairs; None: every built-in codec with a floor row.
     codecs: list[str] | None = None
+    #: Pairs of interleaved blocks per round of a path's pair (interleaved_paths).
+    path_block_pairs: int = 8
 
 
 def load_config(path: Path) -> HarnessConfig:
@@ -115,9 +119,9 @@ def load_config(path: Path) -> HarnessConfig:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UserError(f"{path}: {key} must be a list of strings, got {value!r}")
     for size in [*data["roundtrip_frames"], *data["stream_frames"]]:
-        if size not in _FRAME_FACTORIES:
+        if size not in FRAME_FACTORIES:
             raise UserError(f"{path}: frame size {size} unsupported; use one of "
-                            f"{sorted(_FRAME_FACTORIES)}")
+                            f"{sorted(FRAME_FACTORIES)}")
     for transport in data.get("transports", []):
         if transport not in TRANSPORTS:
             raise UserError(f"{path}: unknown transport {transport!r}; known: "
@@ -162,6 +166,8 @@ class Pair:
     floor_call: str = ""
     #: Which TARGETS row judges the pair (empty: its scenario's).
     target: str = ""
+    #: Both sides in one process (`floor` is that command; `serbench` is empty).
+    in_one_process: bool = False
 
 
 def _budget(cfg: HarnessConfig, quick: bool) -> list[str]:
@@ -185,7 +191,7 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
     pairs: list[Pair] = []
     for transport in cfg.transports:
         if is_path(transport):
-            pairs += _path_pairs(transport, cfg, common, skipped)
+            pairs += _path_pairs(transport, cfg, quick, skipped)
     for scenario, sizes in (("roundtrip", cfg.roundtrip_frames), ("stream", cfg.stream_frames)):
         for transport in cfg.transports:
             if is_path(transport):
@@ -196,7 +202,7 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
                 floor = [*py, "serbench.extensions.harness.raw_cell", "--mode", mode, "--transport",
                          transport, "--size", str(size), "--bench-name", name, *common]
                 mine = [*py, "serbench.cells.cell", "--codec", FLOOR_CODEC, "--payload",
-                        _FRAME_FACTORIES[size], "--scenario", scenario, "--transport",
+                        FRAME_FACTORIES[size], "--scenario", scenario, "--transport",
                         transport, "--bench-name", name, *common]
                 pairs.append(Pair(name, scenario, floor, mine, size))
     cpu = placement.cpus_for(cfg.pin)[0]
@@ -242,25 +248,24 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
     return pairs
 
 
-def _path_pairs(transport: str, cfg: HarnessConfig, common: list[str],
+def _path_pairs(transport: str, cfg: HarnessConfig, quick: bool,
                 skipped: dict[str, str] | None) -> list[Pair]:
-    """A path's `null` round trip against its hand-written loop (`raw_paths`), per frame size;
-    none where the path cannot run here (its reason goes into `skipped`)."""
+    """A path's `null` round trip against its hand-written loop (`raw_paths`), per frame size,
+    both in one process (`interleaved_paths`); none where the path cannot run here (its reason
+    goes into `skipped`)."""
     why = path_skip_reason(transport, FLOOR_CODEC)
     if why:
         if skipped is not None:
             skipped[f"{transport} round trip"] = why
         return []
-    py = [sys.executable, "-m"]
     pairs = []
     for size in cfg.roundtrip_frames:
         name = f"roundtrip/{transport}/{size}B"
-        floor = [*py, "serbench.extensions.harness.raw_paths", "--transport", transport,
-                 "--size", str(size), "--bench-name", name, *common]
-        mine = [*py, "serbench.cells.cell", "--codec", FLOOR_CODEC, "--payload",
-                _FRAME_FACTORIES[size], "--scenario", "roundtrip", "--transport", transport,
-                "--bench-name", name, *common]
-        pairs.append(Pair(name, "roundtrip", floor, mine, size, target="roundtrip-path"))
+        both = [sys.executable, "-m", "serbench.extensions.harness.interleaved_paths",
+                "--transport", transport, "--size", str(size), "--pin", cfg.pin, "--gc", cfg.gc,
+                "--malloc", cfg.malloc, "--pairs", str(2 if quick else cfg.path_block_pairs)]
+        pairs.append(Pair(name, "roundtrip", both, [], size, target="roundtrip-path",
+                          in_one_process=True))
     return pairs
 
 
@@ -277,21 +282,17 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
     results.write_environment(outdir, env)
     rounds = 1 if quick else cfg.rounds
     work = outdir / ".work"
-    step = 0
+    step, steps = 0, rounds * sum(1 if pair.in_one_process else 2 for pair in pairs)
     for round_no in range(1, rounds + 1):
         for pair in pairs:
-            for side, cmd in ((RAW, pair.floor), (SERBENCH, pair.serbench)):
+            for side, cmd, extra in _commands(pair, outdir, work, round_no):
                 step += 1
-                samples = work / side / pair.name.replace("/", "__")
-                extra = ["--append", str(outdir / f"{side}.json"), "--quiet"]
-                if "pyperf" not in cmd[2]:
-                    extra += ["--samples-dir", str(samples)]
                 error = run_cell_program([*cmd, *extra], outdir / ".harness.log", 900)
                 if error:
                     raise RuntimeError(f"{side} {pair.name} failed: {error}")
-                progress(f"[{step}/{rounds * len(pairs) * 2}] round {round_no} {side:8} "
-                         f"{pair.name}")
-    rows = [_pair_row(outdir, work, pair) for pair in pairs]
+                progress(f"[{step}/{steps}] round {round_no} {side:8} {pair.name}")
+    rows = [_path_row(outdir, pair) if pair.in_one_process else _pair_row(outdir, work, pair)
+            for pair in pairs]
     mem = memory.measure(cfg.memory_blob_bytes) if not quick else memory.measure(10_000_000)
     rows.append(_memory_row(mem))
     shutil.rmtree(work, ignore_errors=True)
@@ -301,6 +302,44 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
     results.atomic_write_text(outdir / "harness.md", format_markdown(rows, env))
     write_csv(outdir / "harness.csv", rows)
     return rows
+
+
+def _path_rounds(outdir: Path, pair: Pair) -> Path:
+    return outdir / "paths" / pair.name.replace("/", "__")
+
+
+def _commands(pair: Pair, outdir: Path, work: Path,
+              round_no: int) -> list[tuple[str, list[str], list[str]]]:
+    """The (side, command, output options) a pair runs in one round."""
+    if pair.in_one_process:
+        out = _path_rounds(outdir, pair) / f"round-{round_no}.json"
+        return [("both", pair.floor, ["--json", str(out)])]
+    commands = []
+    for side, cmd in ((RAW, pair.floor), (SERBENCH, pair.serbench)):
+        extra = ["--append", str(outdir / f"{side}.json"), "--quiet"]
+        if "pyperf" not in cmd[2]:
+            extra += ["--samples-dir", str(work / side / pair.name.replace("/", "__"))]
+        commands.append((side, cmd, extra))
+    return commands
+
+
+def _path_row(outdir: Path, pair: Pair) -> dict[str, Any]:
+    """A path pair's row from its rounds: every block pair's ratio pooled, its median the
+    figure, with its range; each side's median block p50."""
+    rounds = [json.loads(f.read_text(encoding="utf-8"))
+              for f in sorted(_path_rounds(outdir, pair).glob("round-*.json"))]
+    if not rounds:
+        raise RuntimeError(f"{pair.name}: no round was written")
+    ratios = [r for one in rounds for r in one["ratios"]]
+    p50 = {side: statistics.median(v for one in rounds for v in one["blocks"][side])
+           for side in (RAW, SERBENCH)}
+    ratio, met = judge(pair.scenario, 1.0, statistics.median(ratios), pair.target)
+    return {"pair": pair.name, "scenario": pair.scenario, "codec": pair.codec,
+            "bytes": pair.encoded_bytes, "raw_p50_s": p50[RAW], "serbench_p50_s": p50[SERBENCH],
+            "figure": "p50 serbench/raw, interleaved blocks in one process",
+            "ratio": ratio, "meets_target": met, "ratio_min": min(ratios),
+            "ratio_max": max(ratios), "block_pairs": len(ratios),
+            "target": TARGETS[pair.target][0]}
 
 
 def _pooled(work: Path, side: str, name: str) -> Any:

@@ -75,8 +75,11 @@ class PathConfig:
 
 def frame_size(frame: Any) -> int:
     """Bytes in one encoded frame (one buffer or a list of them)."""
-    if type(frame) is bytes:  # the common case, checked on every reply: no view
+    kind = type(frame)
+    if kind is bytes:  # the common cases, checked on every reply: no new view
         return len(frame)
+    if kind is memoryview:
+        return frame.nbytes  # type: ignore[no-any-return]
     if isinstance(frame, list | tuple):
         return sum(memoryview(part).nbytes for part in frame)
     return memoryview(frame).nbytes
@@ -113,14 +116,15 @@ def parse_mode(message: Any) -> int | None:
 
 
 def serve_frames(recv: Callable[[], Any], send: Callable[[Any], None], codec: Codec | None,
-                 max_frame: int) -> None:
-    """The peer's loop on every path: read the mode, then answer until the channel ends.
+                 max_frame: int, mode: Any = None) -> None:
+    """The peer's loop on every path: read the mode (unless the path read it: `mode`), then
+    answer until the channel ends.
 
     Round trip: decode, re-encode the decoded object, reply; stream: decode each frame and
     acknowledge every batch. `codec` None is the native path: the transport already unpickled
     the object and pickles the reply itself.
     """
-    batch = parse_mode(recv())
+    batch = parse_mode(recv() if mode is None else mode)
     if codec is None:
         if batch is None:
             while True:

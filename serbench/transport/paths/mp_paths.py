@@ -7,20 +7,19 @@
   queue's feeder thread, its lock and its pickling of the bytes object are all in the figure,
   as they are in any program that uses one; the native codec puts the object itself.
 
-The client's reads wait at most the I/O timeout: a queue has no end-of-file, so a killed peer
-is noticed that way (a pipe also reports it at once as end-of-file).
+A killed peer is noticed at once as end-of-file on both: the client closes its copy of the
+channel's writing end once the peer is forked (for the queue, its replies' `_writer`), so the
+peer holds the only one.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import select
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from serbench.transport.paths.base import (
     ACK,
-    POLL_S,
     PathBase,
     fork_peer,
     joined_frame,
@@ -32,9 +31,6 @@ from serbench.transport.paths.base import (
 __all__ = ["PipePath", "QueuePath"]
 
 _FORK = multiprocessing.get_context("fork")
-#: How long one wait for a reply lasts before the client asks whether the peer still runs.
-POLL_MS = int(POLL_S * 1000)
-_MISSED = object()
 
 
 class PipePath(PathBase):
@@ -129,6 +125,12 @@ class QueuePath(PathBase):
             serve_frames(requests.get, send, codec, config.max_frame)
 
         self.pid = fork_peer(body, self.log_fd())
+        # The client never puts a reply: with its copy of the replies pipe's writing end
+        # closed, the peer's death is end-of-file here, as on a pipe. Waiting instead with
+        # `get(True, timeout)` builds a selector on every call (half as much again as the
+        # round trip of a 64-byte frame) and a `poll` before each `get()` a fifth. `_writer`
+        # is private, but unchanged since Python 3.4.
+        cast(Any, replies)._writer.close()
         self.config.described.update(
             channel="two multiprocessing.Queue() (requests, replies), fork",
             calls="put(obj) / get()" if config.native else "put(frame bytes) / get()",
@@ -141,41 +143,21 @@ class QueuePath(PathBase):
         requests.put(mode_message(scenario, batch))
         put, get = requests.put, replies.get
         native = self.config.native
-        ready = self._reply_ready(replies)
 
         def send(frame: Any) -> None:
             put(frame if native else joined_frame(frame))
 
         def reply() -> Any:
-            if not ready(POLL_MS):
-                self.keep_waiting(lambda: ready(POLL_MS) or _MISSED, _MISSED,
-                                  self.config.timeout_s)
-            return get()
+            try:
+                return get()
+            except (EOFError, OSError) as exc:
+                raise self.failure(exc) from exc
 
         def roundtrip(frame: Any) -> Any:
             put(frame if native else joined_frame(frame))
             return reply()
 
         self.roundtrip, self.send, self._reply = roundtrip, send, reply
-
-    @staticmethod
-    def _reply_ready(replies: Any) -> Callable[[int], bool]:
-        """Whether a reply is waiting, within `ms`: one `poll` system call on the queue's pipe.
-
-        `Queue.get(True, timeout)` builds a selector on every call (`multiprocessing.connection
-        .wait`), half as much again as the round trip of a 64-byte frame; a blocking `get()`
-        would hang on a dead peer, since a queue has no end-of-file. So the client waits here
-        and then takes the reply with a blocking `get()`. The queue's reading end is
-        `Queue._reader`, private but unchanged since Python 3.4.
-        """
-        poller = select.poll()
-        poller.register(replies._reader.fileno(), select.POLLIN)
-        poll = poller.poll
-
-        def ready(ms: int) -> bool:
-            return bool(poll(ms))
-
-        return ready
 
     def read_ack(self) -> None:
         """The peer's acknowledgement of a batch."""

@@ -59,8 +59,9 @@ def region_bytes(max_frame: int, shm_dir: str = "/dev/shm") -> int:
 
 def _write(region: memoryview, offset: int, frame: Any) -> int:
     """Copy a frame (one buffer or a list of them) into `region` at `offset`; its length."""
-    if type(frame) is bytes:  # the common case, without a view or a loop
-        end = offset + len(frame)
+    kind = type(frame)
+    if kind is bytes or (kind is memoryview and frame.format == "B" and frame.ndim == 1):
+        end = offset + len(frame)  # the common cases: without a new view or a loop
         region[offset:end] = frame
         return end - offset
     parts = frame if isinstance(frame, list | tuple) else (frame,)
@@ -109,7 +110,7 @@ class ShmPath(PathBase):
                 send_bytes(_SLOT.pack(0, _write(replies, 0, reply)))
 
             first = theirs.recv_bytes(64)  # the mode message travels on the control pipe
-            serve_frames(_once(first, recv), send, codec, min(cap, config.max_frame))
+            serve_frames(recv, send, codec, min(cap, config.max_frame), mode=first)
 
         try:
             self.pid = fork_peer(body, self.log_fd())
@@ -176,13 +177,3 @@ class ShmPath(PathBase):
 def _frame_bytes(frame: Any) -> int:
     parts = frame if isinstance(frame, list | tuple) else (frame,)
     return sum(memoryview(p).nbytes for p in parts)
-
-
-def _once(first: bytes, then: Any) -> Any:
-    """A receive call that returns `first` once, then calls `then`."""
-    pending = [first]
-
-    def recv() -> Any:
-        return pending.pop() if pending else then()
-
-    return recv

@@ -2,24 +2,28 @@
 
 The client sends each frame as one ZeroMQ message, zero-copy (`copy=False`) where the codec
 hands out buffers: a list of buffers (pickle-oob's out-of-band arrays) goes as a multipart
-message without joining, and a large buffer is not copied into a ZeroMQ message. The peer
-receives frames without copying (`copy=False`, decoding the frame's buffer); a multipart
-message is joined there (one copy), since a decoder reads one buffer. The native codec is
-`send_pyobj` / `recv_pyobj`, pyzmq's pickling (the ROUTER side does the same with its
-routing frame in front).
+message without joining, and a large buffer is not copied into a ZeroMQ message. Both ends
+receive part by part, zero-copy after a large message and copied after a small one (what
+each costs: `_receiver`); a multipart message is joined (one copy), since a decoder reads one
+buffer. The native codec is `send_pyobj` / `recv_pyobj`, pyzmq's pickling (the ROUTER side
+does the same with its routing frame in front).
 
 `zmq-ipc` binds `ipc://@serbench-...`, a Linux abstract socket: no file exists, so nothing can
-be left behind even by `kill -9`. `zmq-tcp` binds `tcp://127.0.0.1:*` (a free port). Both set
-`ZMQ_MAXMSGSIZE` to `--max-frame`, so the peer refuses a longer message unread, and a receive
+be left behind even by `kill -9`. `zmq-tcp` binds `tcp://127.0.0.1:*` (a free port). The peer sets
+`ZMQ_MAXMSGSIZE` to `--max-frame`, so it refuses a longer message unread (the client does not:
+the peer checks every reply against the limit before sending it, and the option costs the
+client's receive a few per cent of a 64-byte round trip). The client sets a receive
 timeout, after which the client asks whether the peer still runs: a killed peer fails the
 cell at once instead of hanging it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from serbench.transport.paths.base import (
@@ -28,6 +32,7 @@ from serbench.transport.paths.base import (
     PathBase,
     PathUnavailable,
     fork_peer,
+    frame_size,
     mode_message,
     peer_codec,
     serve_frames,
@@ -55,6 +60,50 @@ def _zmq() -> Any:
     except ImportError as exc:
         raise PathUnavailable(zmq_missing() or str(exc)) from exc
     return zmq
+
+
+#: The first part of a message whose body is several buffers (out-of-band arrays): a receiver
+#: asks libzmq whether more parts follow only after an empty part.
+_SEVERAL = b""
+
+
+def _send(socket: Any, frame: Any) -> None:
+    """Send one frame: a buffer (copied below ZERO_COPY_FROM: `copy=False` would copy it
+    too, after a Python-level check), or a list of buffers zero-copy after `_SEVERAL`."""
+    if isinstance(frame, list | tuple):
+        socket.send_multipart([_SEVERAL, *frame], copy=False)
+    else:
+        socket.send(frame, 0, frame_size(frame) < ZERO_COPY_FROM)
+
+
+def _receiver(socket: Any, zmq: Any) -> Callable[[], Any]:
+    """A call receiving one message's body (after any routing id) as one buffer.
+
+    Zero-copy (a Frame's buffer) only after a large message: received zero-copy, a small
+    message costs more than its copy (a 64-byte null round trip over ipc:// was 1.40x the
+    hand-written loop's, 1.14x copied), and in a cell the previous message's size is the
+    next one's. Not recv_multipart, which asks libzmq for RCVMORE after every part (~1 us
+    each through pyzmq): only an empty first part (`_SEVERAL`, or an empty body) is followed
+    by that question. Several buffers are joined (one copy): a decoder reads one.
+    """
+    recv, getsockopt, rcvmore = socket.recv, socket.getsockopt, zmq.RCVMORE
+    zero_copy = False
+
+    def part() -> Any:
+        return recv(0, False).buffer if zero_copy else recv(0, True)
+
+    def receive() -> Any:
+        nonlocal zero_copy
+        body = recv(0, False).buffer if zero_copy else recv(0, True)
+        if not len(body) and getsockopt(rcvmore):
+            parts = [part()]
+            while getsockopt(rcvmore):
+                parts.append(part())
+            body = b"".join(parts)
+        zero_copy = len(body) >= ZERO_COPY_FROM
+        return body
+
+    return receive
 
 
 class _ZmqPath(PathBase):
@@ -86,12 +135,12 @@ class _ZmqPath(PathBase):
             os.close(ready_w)
             who: list[bytes] = [b""]
             raw = [True]  # the mode message is never pickled
+            recv_part, send_part, receive = router.recv, router.send, _receiver(router, zmq)
+            more = zmq.SNDMORE
 
             def recv() -> Any:
-                parts = router.recv_multipart(copy=False)
-                who[0] = parts[0].bytes
-                body = (parts[1].buffer if len(parts) == 2
-                        else b"".join(p.buffer for p in parts[1:]))
+                who[0] = recv_part(0, True)  # the routing id; the body follows
+                body = receive()
                 if codec is None and not raw[0]:
                     return pickle.loads(body)
                 raw[0] = False
@@ -100,11 +149,8 @@ class _ZmqPath(PathBase):
             def send(reply: Any) -> None:
                 if codec is None and reply is not ACK:
                     reply = pickle.dumps(reply, pickle.DEFAULT_PROTOCOL)
-                if isinstance(reply, list | tuple):
-                    router.send_multipart([who[0], *reply], copy=False)
-                else:
-                    router.send_multipart([who[0], reply],
-                                          copy=memoryview(reply).nbytes < ZERO_COPY_FROM)
+                send_part(who[0], more, True)
+                _send(router, reply)
 
             try:
                 serve_frames(recv, send, codec, config.max_frame)
@@ -122,7 +168,6 @@ class _ZmqPath(PathBase):
         dealer = self._context.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.setsockopt(zmq.RCVTIMEO, int(POLL_S * 1000))
-        dealer.setsockopt(zmq.MAXMSGSIZE, config.max_frame)
         dealer.connect(bound)
         self._dealer = dealer
         self.config.described.update(
@@ -130,10 +175,10 @@ class _ZmqPath(PathBase):
                     f"ROUTER over {bound.split('://')[0]}://",
             endpoint=bound if self.scheme == "tcp" else "ipc://@ (Linux abstract socket)",
             calls="send_pyobj(obj) / recv_pyobj()" if config.native
-            else "send_multipart(frame buffers, copy=False) / recv(copy=False)",
-            copies=f"zero-copy send of buffers over {ZERO_COPY_FROM} bytes and of "
-                   "out-of-band lists (multipart); zero-copy receive; the peer joins a "
-                   "multipart message (one copy)")
+            else "send(frame) (a list: send_multipart) / recv() part by part",
+            copies=f"zero-copy send of buffers of {ZERO_COPY_FROM} bytes and more and of "
+                   "out-of-band lists (multipart); zero-copy receive after a message of that "
+                   "size; a multipart message is joined (one copy)")
 
     def start(self, scenario: str, batch: int | None) -> None:
         """Send the mode message; build the calls."""
@@ -152,25 +197,14 @@ class _ZmqPath(PathBase):
 
             self.roundtrip, self.send = roundtrip, send_pyobj
             return
-        send, send_multipart = dealer.send, dealer.send_multipart
-        recv_multipart = dealer.recv_multipart
-
-        def send_frame(frame: Any) -> None:
-            if isinstance(frame, list | tuple):
-                send_multipart(frame, copy=False)
-            else:
-                send(frame, copy=memoryview(frame).nbytes < ZERO_COPY_FROM)
-
-        def recv_reply() -> Any:
-            # A reply of several buffers (pickle-oob) arrives as one multipart message.
-            parts = recv_multipart(copy=False)
-            return parts[0].buffer if len(parts) == 1 else b"".join(p.buffer for p in parts)
+        recv_reply, again = _receiver(dealer, zmq), zmq.Again
+        send_frame = functools.partial(_send, dealer)
 
         def roundtrip_frame(frame: Any) -> Any:
-            send_frame(frame)
+            _send(dealer, frame)
             try:
                 return recv_reply()
-            except zmq.Again:
+            except again:
                 return self._wait(recv_reply)
 
         self.roundtrip, self.send = roundtrip_frame, send_frame
