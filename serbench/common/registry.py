@@ -48,8 +48,9 @@ def scan(group: str, kind: str) -> dict[str, Entry]:
     Raises `UserError` when two targets claim one name (`kind` names what they are in it).
     """
     entries: dict[str, Entry] = {}
+    names: dict[int, str] = {}
     for ep in importlib.metadata.entry_points(group=group):
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        dist = _distribution_name(ep.dist, names)
         first = entries.get(ep.name)
         if first is None:
             entries[ep.name] = Entry(ep.name, dist, ep.value)
@@ -57,6 +58,18 @@ def scan(group: str, kind: str) -> dict[str, Entry]:
             raise UserError(f"{kind} name {ep.name!r} is registered twice: by "
                             f"{first.distribution} ({first.target}) and by {dist} ({ep.value})")
     return dict(sorted(entries.items()))
+
+
+def _distribution_name(dist: importlib.metadata.Distribution | None,
+                       names: dict[int, str]) -> str:
+    """The distribution's name, parsed once per distribution (`Distribution.name` parses its
+    whole METADATA, README included, each time: 46 times in a worker, ~50 ms)."""
+    if dist is None:
+        return "unknown distribution"
+    key = id(dist)
+    if key not in names:
+        names[key] = dist.name
+    return names[key]
 
 
 def load_target(target: str, failure: type[Exception] = EntryFailed) -> Any:
