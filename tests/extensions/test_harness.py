@@ -160,10 +160,11 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
     for pair in pairs:
         transport = pair.name.split("/")[1]
         if transport in PATH_TRANSPORTS:  # both sides in one process, interleaved
-            assert pair.in_one_process and pair.serbench == []
-            assert pair.floor[2] == "serbench.extensions.harness.interleaved_paths"
-            assert pair.floor[pair.floor.index("--transport") + 1] == transport
-            assert pair.floor[pair.floor.index("--malloc") + 1] == cfg.malloc
+            assert pair.floor == pair.serbench == []
+            both = pair.interleaved
+            assert both[2] == "serbench.extensions.harness.interleaved_paths"
+            assert both[both.index("--transport") + 1] == transport
+            assert both[both.index("--malloc") + 1] == cfg.malloc
             assert pair.target == "roundtrip-path"
             continue
         assert pair.name in pair.floor and pair.name in pair.serbench
@@ -173,6 +174,11 @@ def test_every_pair_compares_the_same_benchmark_name_and_settings() -> None:
                 pair.serbench.index(flag) + 1]
         assert pair.serbench[pair.serbench.index("--codec") + 1] == pair.codec
         if pair.scenario in ("encode", "decode"):
+            # Checked in one process too, on the same codec, payload and direction.
+            both = pair.interleaved
+            assert both[2] == "serbench.extensions.harness.interleaved_codecs"
+            assert [both[both.index(f) + 1] for f in ("--codec", "--scenario", "--malloc")] == [
+                pair.codec, pair.scenario, cfg.malloc]
             # The floor times the table's statement, never serbench's codec object.
             row = FLOORS[pair.codec]
             assert pair.floor[2:4] == ["pyperf", "timeit"]
@@ -244,9 +250,12 @@ def test_harness_lists_every_codec_pair_and_its_verdict(harness_run: tuple[Path,
             for label in ("small-2", "records-1000"):
                 line = next(x for x in stdout.splitlines()
                             if x.startswith(f"| {scenario}/{codec}/{label} |"))
-                # ... | met | faults/call |: serbench's steady minor faults per call
-                assert re.search(r"\| (yes|NO) \| [0-9.e+-]+ \|$", line), line
+                # ... | met | in one process (range) | faults/call |: the interleaved check's
+                # median and range, serbench's steady minor faults per call
+                assert re.search(r"\| (yes|NO) \| [0-9.]+ \([0-9.]+-[0-9.]+\) \| [0-9.e+-]+ \|$",
+                                 line), line
     assert "encode/decode pairs within 5% of `pyperf timeit`" in stdout
+    assert "In one process, interleaved with the floor's statement: " in stdout
     assert "- msgpack encode: `packer.pack(obj)`" in stdout
 
 
@@ -270,16 +279,20 @@ def test_harness_writes_both_sides_and_a_consistent_table(
             assert math.isclose(ratio, figures[1] / figures[0], rel_tol=1e-9)
             assert met == (abs(ratio - 1) <= 0.05)
             assert row["floor_call"] == FLOORS[row["codec"]].statement(row["scenario"])
+            both = [float(row[f"interleaved_ratio{s}"]) for s in ("_min", "", "_max")]
+            assert both == sorted(both) and int(row["interleaved_block_pairs"]) == 2
         elif row["scenario"] == "stream":
             figures = float(row["raw_mean_s"]), float(row["serbench_mean_s"])
             assert math.isclose(ratio, figures[0] / figures[1], rel_tol=1e-9)
             assert met == (ratio >= 0.9)
         elif row["pair"].startswith("roundtrip/mp-pipe/"):
             # The median of the interleaved block pairs' ratios (one round in --quick).
-            assert int(row["block_pairs"]) == 2
-            assert float(row["ratio_min"]) <= ratio <= float(row["ratio_max"])
+            assert int(row["interleaved_block_pairs"]) == 2
+            assert float(row["interleaved_ratio_min"]) <= ratio <= float(
+                row["interleaved_ratio_max"])
             assert met == (ratio <= 1.2)
-            assert (harness_dir / "paths" / "roundtrip__mp-pipe__64B" / "round-1.json").is_file()
+            assert (harness_dir / "interleaved" / "roundtrip__mp-pipe__64B" /
+                    "round-1.json").is_file()
         elif row["scenario"] == "roundtrip":
             figures = float(row["raw_p50_s"]), float(row["serbench_p50_s"])
             assert math.isclose(ratio, figures[1] / figures[0], rel_tol=1e-9)

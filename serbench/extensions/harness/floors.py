@@ -25,7 +25,8 @@ from serbench.extensions.harness.floors_zoo import ROWS as ZOO_ROWS
 from serbench.payloads import make_payload, shape_of
 from serbench.payloads.shapes import Shape, ShapeUnsupported
 
-__all__ = ["FLOORS", "Floor", "check_floor", "floor_encoding", "payload_once", "shape_once"]
+__all__ = ["FLOORS", "Floor", "check_floor", "floor_encoding", "floor_setup", "payload_once",
+           "shape_once"]
 
 
 _P = PICKLE_PROTOCOL
@@ -62,6 +63,15 @@ FLOORS: dict[str, Floor] = {row.codec: row for row in (
           "encoder.encode(obj)", ("data = encoder.encode(obj)",), "decoder.decode(data)"),
     *ZOO_ROWS, *SCHEMA_ROWS, *TYPED_ROWS,
 )}
+
+
+def floor_setup(row: Floor, spec: str, scenario: str) -> list[str]:
+    """The set-up statements of a floor row on the payload `spec`: its payload and shape, made
+    once per process, then the row's own lines (what `pyperf timeit -s` runs before each
+    value)."""
+    return ["from serbench.extensions.harness.floors import payload_once, shape_once",
+            f"obj = payload_once({spec!r})", f"shape = shape_once({spec!r})",
+            *row.setup_lines(scenario)]
 
 
 @functools.cache

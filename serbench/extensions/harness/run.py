@@ -37,8 +37,9 @@ from serbench.common.vocabulary import (
     TRANSPORTS,
 )
 from serbench.extensions.harness import memory
-from serbench.extensions.harness.floors import FLOORS, check_floor, shape_once
-from serbench.extensions.harness.interleaved_paths import FRAME_FACTORIES, RAW, SERBENCH
+from serbench.extensions.harness.floors import FLOORS, check_floor, floor_setup, shape_once
+from serbench.extensions.harness.interleaved import RAW, SERBENCH
+from serbench.extensions.harness.interleaved_paths import FRAME_FACTORIES
 from serbench.extensions.harness.output import format_markdown, write_csv
 from serbench.fidelity import roundtrip as fidelity
 from serbench.payloads import make_payload
@@ -87,8 +88,8 @@ class HarnessConfig:
     malloc: str = MALLOC_STEADY
     #: The codecs of the encode/decode pairs; None: every built-in codec with a floor row.
     codecs: list[str] | None = None
-    #: Pairs of interleaved blocks per round of a path's pair (interleaved_paths).
-    path_block_pairs: int = 8
+    #: Pairs of interleaved blocks per round of a pair's check in one process.
+    block_pairs: int = 8
 
 
 def load_config(path: Path) -> HarnessConfig:
@@ -166,8 +167,9 @@ class Pair:
     floor_call: str = ""
     #: Which TARGETS row judges the pair (empty: its scenario's).
     target: str = ""
-    #: Both sides in one process (`floor` is that command; `serbench` is empty).
-    in_one_process: bool = False
+    #: Both sides in one process, in interleaved blocks (interleaved_paths, _codecs), run
+    #: each round beside the pyperf sides; a path's pair has no pyperf sides.
+    interleaved: list[str] = dataclasses.field(default_factory=list)
 
 
 def _budget(cfg: HarnessConfig, quick: bool) -> list[str]:
@@ -232,11 +234,7 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
                 name = f"{scenario}/{codec_name}/{payload.label}"
                 setup = [f"from serbench.cells.allocator import apply_malloc_policy; "
                          f"apply_malloc_policy({cfg.malloc!r})",  # first, as in a cell
-                         "import gc",
-                         "from serbench.extensions.harness.floors import payload_once, shape_once",
-                         f"obj = payload_once({spec!r})", f"shape = shape_once({spec!r})",
-                         *row.setup_lines(scenario),
-                         gc_line]
+                         "import gc", *floor_setup(row, spec, scenario), gc_line]
                 stmt = row.statement(scenario)
                 floor = [*py, "pyperf", "timeit", "--name", name, *affinity, *budget]
                 for line in setup:
@@ -244,7 +242,11 @@ def build_pairs(cfg: HarnessConfig, quick: bool,
                 floor.append(stmt)
                 mine = [*py, "serbench.cells.cell", "--codec", codec_name, "--payload", spec,
                         "--scenario", scenario, "--bench-name", name, *common]
-                pairs.append(Pair(name, scenario, floor, mine, size, codec_name, stmt))
+                both = [*py, "serbench.extensions.harness.interleaved_codecs", "--codec",
+                        codec_name, "--payload", spec, "--scenario", scenario,
+                        *_interleaved_options(cfg, quick)]
+                pairs.append(Pair(name, scenario, floor, mine, size, codec_name, stmt,
+                                  interleaved=both))
     return pairs
 
 
@@ -262,11 +264,15 @@ def _path_pairs(transport: str, cfg: HarnessConfig, quick: bool,
     for size in cfg.roundtrip_frames:
         name = f"roundtrip/{transport}/{size}B"
         both = [sys.executable, "-m", "serbench.extensions.harness.interleaved_paths",
-                "--transport", transport, "--size", str(size), "--pin", cfg.pin, "--gc", cfg.gc,
-                "--malloc", cfg.malloc, "--pairs", str(2 if quick else cfg.path_block_pairs)]
-        pairs.append(Pair(name, "roundtrip", both, [], size, target="roundtrip-path",
-                          in_one_process=True))
+                "--transport", transport, "--size", str(size), *_interleaved_options(cfg, quick)]
+        pairs.append(Pair(name, "roundtrip", [], [], size, target="roundtrip-path",
+                          interleaved=both))
     return pairs
+
+
+def _interleaved_options(cfg: HarnessConfig, quick: bool) -> list[str]:
+    return ["--pin", cfg.pin, "--gc", cfg.gc, "--malloc", cfg.malloc,
+            "--pairs", str(2 if quick else cfg.block_pairs)]
 
 
 def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
@@ -282,7 +288,7 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
     results.write_environment(outdir, env)
     rounds = 1 if quick else cfg.rounds
     work = outdir / ".work"
-    step, steps = 0, rounds * sum(1 if pair.in_one_process else 2 for pair in pairs)
+    step, steps = 0, rounds * sum(len(_commands(pair, outdir, work, 0)) for pair in pairs)
     for round_no in range(1, rounds + 1):
         for pair in pairs:
             for side, cmd, extra in _commands(pair, outdir, work, round_no):
@@ -291,8 +297,7 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
                 if error:
                     raise RuntimeError(f"{side} {pair.name} failed: {error}")
                 progress(f"[{step}/{steps}] round {round_no} {side:8} {pair.name}")
-    rows = [_path_row(outdir, pair) if pair.in_one_process else _pair_row(outdir, work, pair)
-            for pair in pairs]
+    rows = [_row(outdir, work, pair) for pair in pairs]
     mem = memory.measure(cfg.memory_blob_bytes) if not quick else memory.measure(10_000_000)
     rows.append(_memory_row(mem))
     shutil.rmtree(work, ignore_errors=True)
@@ -304,42 +309,54 @@ def run_harness(cfg: HarnessConfig, outdir: Path, quick: bool = False,
     return rows
 
 
-def _path_rounds(outdir: Path, pair: Pair) -> Path:
-    return outdir / "paths" / pair.name.replace("/", "__")
+def _interleaved_rounds(outdir: Path, pair: Pair) -> Path:
+    return outdir / "interleaved" / pair.name.replace("/", "__")
 
 
 def _commands(pair: Pair, outdir: Path, work: Path,
               round_no: int) -> list[tuple[str, list[str], list[str]]]:
     """The (side, command, output options) a pair runs in one round."""
-    if pair.in_one_process:
-        out = _path_rounds(outdir, pair) / f"round-{round_no}.json"
-        return [("both", pair.floor, ["--json", str(out)])]
     commands = []
-    for side, cmd in ((RAW, pair.floor), (SERBENCH, pair.serbench)):
-        extra = ["--append", str(outdir / f"{side}.json"), "--quiet"]
-        if "pyperf" not in cmd[2]:
-            extra += ["--samples-dir", str(work / side / pair.name.replace("/", "__"))]
-        commands.append((side, cmd, extra))
+    if pair.floor:
+        for side, cmd in ((RAW, pair.floor), (SERBENCH, pair.serbench)):
+            extra = ["--append", str(outdir / f"{side}.json"), "--quiet"]
+            if "pyperf" not in cmd[2]:
+                extra += ["--samples-dir", str(work / side / pair.name.replace("/", "__"))]
+            commands.append((side, cmd, extra))
+    if pair.interleaved:
+        out = _interleaved_rounds(outdir, pair) / f"round-{round_no}.json"
+        commands.append(("both", pair.interleaved, ["--json", str(out)]))
     return commands
 
 
-def _path_row(outdir: Path, pair: Pair) -> dict[str, Any]:
-    """A path pair's row from its rounds: every block pair's ratio pooled, its median the
-    figure, with its range; each side's median block p50."""
-    rounds = [json.loads(f.read_text(encoding="utf-8"))
-              for f in sorted(_path_rounds(outdir, pair).glob("round-*.json"))]
-    if not rounds:
-        raise RuntimeError(f"{pair.name}: no round was written")
-    ratios = [r for one in rounds for r in one["ratios"]]
-    p50 = {side: statistics.median(v for one in rounds for v in one["blocks"][side])
-           for side in (RAW, SERBENCH)}
-    ratio, met = judge(pair.scenario, 1.0, statistics.median(ratios), pair.target)
+def _row(outdir: Path, work: Path, pair: Pair) -> dict[str, Any]:
+    """A pair's row: the pyperf sides' figures and verdict, and the interleaved check's; a
+    path's pair (no pyperf sides) is judged on the interleaved check."""
+    both = _interleaved_columns(outdir, pair) if pair.interleaved else {}
+    if pair.floor:
+        return {**_pair_row(outdir, work, pair), **both}
+    ratio, met = judge(pair.scenario, 1.0, both["interleaved_ratio"], pair.target)
     return {"pair": pair.name, "scenario": pair.scenario, "codec": pair.codec,
-            "bytes": pair.encoded_bytes, "raw_p50_s": p50[RAW], "serbench_p50_s": p50[SERBENCH],
+            "bytes": pair.encoded_bytes, "raw_p50_s": both.pop("interleaved_raw_s"),
+            "serbench_p50_s": both.pop("interleaved_serbench_s"),
             "figure": "p50 serbench/raw, interleaved blocks in one process",
-            "ratio": ratio, "meets_target": met, "ratio_min": min(ratios),
-            "ratio_max": max(ratios), "block_pairs": len(ratios),
-            "target": TARGETS[pair.target][0]}
+            "ratio": ratio, "meets_target": met, "target": TARGETS[pair.target][0], **both}
+
+
+def _interleaved_columns(outdir: Path, pair: Pair) -> dict[str, Any]:
+    """The interleaved check over every round: all block pairs' ratios pooled, their median
+    and range; each side's median block figure."""
+    rounds = [json.loads(f.read_text(encoding="utf-8"))
+              for f in sorted(_interleaved_rounds(outdir, pair).glob("round-*.json"))]
+    if not rounds:
+        raise RuntimeError(f"{pair.name}: no interleaved round was written")
+    ratios = [r for one in rounds for r in one["ratios"]]
+    sides = {side: statistics.median(v for one in rounds for v in one["blocks"][side])
+             for side in (RAW, SERBENCH)}
+    return {"interleaved_ratio": statistics.median(ratios),
+            "interleaved_ratio_min": min(ratios), "interleaved_ratio_max": max(ratios),
+            "interleaved_block_pairs": len(ratios), "interleaved_raw_s": sides[RAW],
+            "interleaved_serbench_s": sides[SERBENCH]}
 
 
 def _pooled(work: Path, side: str, name: str) -> Any:
