@@ -119,8 +119,7 @@ class QueuePath(PathBase):
             put = replies.put
 
             def send(reply: Any) -> None:  # a queue takes what pickles: bytes, not views
-                put(reply if codec is None or type(reply) is bytes
-                    else bytes(joined_frame(reply)))
+                put(reply if codec is None or type(reply) is bytes else _as_bytes(reply))
 
             serve_frames(requests.get, send, codec, config.max_frame)
 
@@ -168,3 +167,11 @@ class QueuePath(PathBase):
         for q in self._queues:
             q.cancel_join_thread()  # never wait for a dead peer to drain the pipe
             q.close()
+
+
+def _as_bytes(frame: Any) -> bytes:
+    """A frame as one bytes object: the bytes a view covers whole (a decoder that hands back
+    its input, as `null` does: no copy of a 1 MiB reply), else a joined copy."""
+    if type(frame) is memoryview and type(frame.obj) is bytes and frame.nbytes == len(frame.obj):
+        return frame.obj
+    return bytes(joined_frame(frame))
