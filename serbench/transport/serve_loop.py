@@ -122,6 +122,20 @@ def _peer_name(conn: socket.socket, peer: object) -> str:
 
 def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
                       slots: threading.BoundedSemaphore) -> None:
+    """Serve one connection, close it and free its slot, then log how it ended: a client that
+    reads "closed" in the log may connect again at once and find the slot free."""
+    try:
+        ended = _conversation(conn, who, config)
+    finally:
+        conn.close()
+        slots.release()
+    if ended is not None:
+        log.log(*ended)
+
+
+def _conversation(conn: socket.socket, who: str,
+                  config: ServerConfig) -> tuple[int, str] | None:
+    """The connection's whole exchange; how it ended, as (log level, message), or None."""
     step = "during the handshake"
     serving = False
     codec = config.codec
@@ -138,8 +152,7 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
             step = "naming its codec"
             chosen = _select(conn, config, mode[len(MODE_SELECT) + 1:])
             if isinstance(chosen, str):
-                log.warning("%s closed %s: refused: %s", who, step, chosen)
-                return
+                return logging.WARNING, f"{who} closed {step}: refused: {chosen}"
             codec, step = chosen, "at its mode frame"
             serving = True  # a client may name its codec and leave (a check before a run)
             mode = bytes(reader.read_frame())
@@ -159,25 +172,22 @@ def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
 
             send_frame(conn, info_reply(PROTOCOL_VERSION))
         else:
-            log.warning("%s closed %s: unknown mode %r", who, step, mode[:40])
+            return logging.WARNING, f"{who} closed {step}: unknown mode {mode[:40]!r}"
     except PeerClosed as exc:
         if serving and not exc.truncated:
-            log.info("%s ended by the peer", who)
-        else:
-            log.warning("%s closed %s: %s", who, step, exc)
+            return logging.INFO, f"{who} ended by the peer"
+        return logging.WARNING, f"{who} closed {step}: {exc}"
     except HandshakeFailed as exc:
-        log.warning("%s closed %s: handshake failed: %s", who, step, exc)
+        return logging.WARNING, f"{who} closed {step}: handshake failed: {exc}"
     except TransportError as exc:
-        log.warning("%s closed %s: %s", who, step, exc)
+        return logging.WARNING, f"{who} closed {step}: {exc}"
     except OSError as exc:
-        log.warning("%s closed %s: socket error: %s", who, step, exc)
+        return logging.WARNING, f"{who} closed {step}: socket error: {exc}"
     except Exception as exc:  # a frame the codec cannot decode: that connection only
         text = str(exc).splitlines()[0][:200] if str(exc).strip() else "(no message)"
-        log.warning("%s closed %s: the %s codec failed on a frame: %s: %s", who, step,
-                    codec.name, type(exc).__name__, text)
-    finally:
-        conn.close()
-        slots.release()
+        return logging.WARNING, (f"{who} closed {step}: the {codec.name} codec failed on a "
+                                 f"frame: {type(exc).__name__}: {text}")
+    return None
 
 
 def _select(conn: socket.socket, config: ServerConfig, body: bytes) -> Codec | str:
