@@ -122,15 +122,19 @@ def _peer_name(conn: socket.socket, peer: object) -> str:
 
 def _serve_connection(conn: socket.socket, who: str, config: ServerConfig,
                       slots: threading.BoundedSemaphore) -> None:
-    """Serve one connection, close it and free its slot, then log how it ended: a client that
-    reads "closed" in the log may connect again at once and find the slot free."""
+    """Serve one connection; free its slot, log how it ended, then close it. In that order a
+    client that reads "closed" in the log, or sees the connection closed, may connect again at
+    once and find the slot free, and the log lines of one client's connections come in order."""
+    ended = None
     try:
         ended = _conversation(conn, who, config)
     finally:
-        conn.close()
         slots.release()
-    if ended is not None:
-        log.log(*ended)
+        try:
+            if ended is not None:
+                log.log(*ended)
+        finally:
+            conn.close()
 
 
 def _conversation(conn: socket.socket, who: str,
