@@ -26,3 +26,8 @@ def frame_64() -> bytes:
 def frame_1m() -> bytes:
     """1 MiB frames: a bulk transfer."""
     return bytes_with_pickle_size(2**20)
+
+
+#: The payload factory of each frame size (what a peer or server binds serbench's codec to).
+FRAME_FACTORIES = {64: "serbench.extensions.harness.frames:frame_64",
+                   2**20: "serbench.extensions.harness.frames:frame_1m"}

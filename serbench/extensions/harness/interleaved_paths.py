@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import pickle
 import statistics
 from array import array
 from typing import Any
@@ -22,9 +21,8 @@ from serbench.cells.allocator import apply_malloc_policy
 from serbench.cells.loops import TimeFunc, recorded_loop
 from serbench.cells.path_loops import roundtrip_loop
 from serbench.codecs import get_codec
-from serbench.codecs.pickle_codecs import PROTOCOL
 from serbench.common.vocabulary import FLOOR_CODEC, MALLOC_STEADY, PATH_TRANSPORTS
-from serbench.extensions.harness.frames import bytes_with_pickle_size
+from serbench.extensions.harness.frames import FRAME_FACTORIES, bytes_with_pickle_size
 from serbench.extensions.harness.interleaved import (
     RAW,
     SERBENCH,
@@ -37,10 +35,6 @@ from serbench.extensions.harness.interleaved import (
 from serbench.extensions.harness.raw_paths import OPENERS
 from serbench.transport import placement
 from serbench.transport.paths import PathConfig, open_path
-
-#: The payload factory of each frame size (what the peer binds serbench's codec to).
-FRAME_FACTORIES = {64: "serbench.extensions.harness.frames:frame_64",
-                   2**20: "serbench.extensions.harness.frames:frame_1m"}
 
 
 def block_p50(timed: TimeFunc, samples: list[array[int]], calls: int) -> float:
@@ -57,16 +51,15 @@ def measure(transport: str, size: int, pairs: int, block_s: float, pin: str = "s
     malloc_applied = apply_malloc_policy(malloc)  # first, as a cell does
     client_cpu, peer_cpu = placement.cpus_for(pin)
     placement.pin_self(client_cpu)
-    value = bytes_with_pickle_size(size)
-    frame = pickle.dumps(value, protocol=PROTOCOL)
     codec = get_codec(FLOOR_CODEC)
+    frame = codec.prepared(bytes_with_pickle_size(size))  # what `null` ships: both sides send it
     samples: list[array[int]] = []
     with contextlib.ExitStack() as cleanup:
         raw_timed = recorded_loop(OPENERS[transport](cleanup, peer_cpu, size), frame, samples)
         config = PathConfig(codec=FLOOR_CODEC, payload=FRAME_FACTORIES[size], cpu=peer_cpu)
         path = cleanup.enter_context(open_path(transport, config))
         path.start("roundtrip", None)
-        mine_timed = roundtrip_loop(codec, codec.prepared(value), path, samples)
+        mine_timed = roundtrip_loop(codec, frame, path, samples)
         calls = calls_per_block(raw_timed, block_s)
         for timed in (raw_timed, mine_timed):  # warm both before the first timed block
             block_p50(timed, samples, calls)

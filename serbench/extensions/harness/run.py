@@ -11,8 +11,8 @@ Pairs:
   cell,
   for every available built-in codec but `null`, at each of `codec_floor_payloads`.
 Floor results go to `raw.json`, serbench's to `serbench.json` (same benchmark names, so
-`python -m pyperf compare_to raw.json serbench.json` lines them up); the paths' rounds to
-`paths/<pair>/round-N.json`.
+`python -m pyperf compare_to raw.json serbench.json` lines them up); each round of a pair's
+check in one process to `interleaved/<pair>/round-N.json`.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from serbench.common.vocabulary import (
 )
 from serbench.extensions.harness import memory
 from serbench.extensions.harness.floors import FLOORS, check_floor, floor_setup, shape_once
+from serbench.extensions.harness.frames import FRAME_FACTORIES
 from serbench.extensions.harness.interleaved import RAW, SERBENCH
-from serbench.extensions.harness.interleaved_paths import FRAME_FACTORIES
 from serbench.extensions.harness.output import format_markdown, write_csv
 from serbench.fidelity import roundtrip as fidelity
 from serbench.payloads import make_payload

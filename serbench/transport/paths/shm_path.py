@@ -29,6 +29,7 @@ from serbench.transport.paths.base import (
     ACK,
     PathBase,
     fork_peer,
+    frame_size,
     mode_message,
     peer_codec,
     serve_frames,
@@ -142,7 +143,7 @@ class ShmPath(PathBase):
 
         def send(frame: Any) -> None:
             at = self._at
-            size = _frame_bytes(frame)
+            size = frame_size(frame)
             if at + size > cap:
                 raise FrameTooLarge(f"shm: a stream batch of more than {cap} bytes does not "
                                     "fit the shared-memory region (raise --max-frame)")
@@ -172,8 +173,3 @@ class ShmPath(PathBase):
             self._shm.close()
         except BufferError:  # a decoded reply still views the segment: unmapped at exit
             _STILL_VIEWED.append(self._shm)
-
-
-def _frame_bytes(frame: Any) -> int:
-    parts = frame if isinstance(frame, list | tuple) else (frame,)
-    return sum(memoryview(p).nbytes for p in parts)
