@@ -12,10 +12,12 @@ from serbench.cli.common import say, split_list
 from serbench.cli.helptext import command_help
 from serbench.common.errors import UserError
 from serbench.common.units import parse_duration
+from serbench.extensions.crosscheck.alternating import PAIRS
 from serbench.extensions.crosscheck.documents import CORPUS_DOCUMENTS
-from serbench.extensions.crosscheck.output import format_rows, summary_line
+from serbench.extensions.crosscheck.output import format_alternating, format_rows, summary_line
 from serbench.extensions.crosscheck.pytest_method import PytestBudget
 from serbench.extensions.crosscheck.run import (
+    MODES,
     PEERS,
     ROUNDS,
     TOLERANCE,
@@ -53,6 +55,12 @@ def add_crosscheck_command(sub: Subparsers) -> None:
                         "orjson's own in every round, about K times as long)")
     p.add_argument("--malloc", choices=["steady", "default"], default="steady",
                    help="serbench's allocator policy (default: steady)")
+    p.add_argument("--mode", choices=MODES, default="both",
+                   help="rounds: the peers' whole methods in paired rounds; alternating: "
+                        "serbench's worker and the peer's process set up side by side, taking "
+                        "turns in 20 ms blocks on one CPU; both (default)")
+    p.add_argument("--pairs", type=int, default=PAIRS, metavar="N",
+                   help=f"pairs of blocks per case and round, alternating (default: {PAIRS})")
     p.add_argument("--quick", action="store_true",
                    help="pytest-benchmark at 0.05 s/0.2 s per round and serbench at its minimum "
                         "rounds, still --rounds paired rounds (checks that it works, not a "
@@ -85,20 +93,33 @@ def config(args: argparse.Namespace) -> CrossConfig:
         raise UserError(f"unknown document {bad[0]!r}; known: {', '.join(CORPUS_DOCUMENTS)}")
     if args.rounds < 1:
         raise UserError(f"--rounds must be 1 or more, not {args.rounds}")
+    if args.pairs < 1:
+        raise UserError(f"--pairs must be 1 or more, not {args.pairs}")
     outdir = Path(args.output or Path("results") / time.strftime("crosscheck-%Y%m%d-%H%M%S"))
     total_s = parse_duration(args.time, positive=True)
     budget = pytest_times(args.pytest_times, args.rounds)
     if args.quick:
         total_s, budget = QUICK_SERBENCH_S, QUICK_PYTEST
-    return CrossConfig(outdir, peers, documents, total_s, budget, args.malloc, args.rounds)
+    return CrossConfig(outdir, peers, documents, total_s, budget, args.malloc, args.rounds,
+                       mode=args.mode, pairs=args.pairs)
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
-    """Run both sides and print the table; exit 0 (a disagreement is a finding, not an error)."""
+    """Run the parts asked for and print their tables; exit 0 (a disagreement is a finding,
+    not an error)."""
     cfg = config(args)
-    rows = run_crosscheck(cfg, lambda line: say("crosscheck", line))
-    print(format_rows(rows))
-    print(summary_line(rows, TOLERANCE))
-    print(f"serbench crosscheck: results in {cfg.outdir} (crosscheck.csv, crosscheck-rounds.csv, "
-          "round-N/ with each side's output)")
+    result = run_crosscheck(cfg, lambda line: say("crosscheck", line))
+    files = []
+    if result.rounds:
+        print("The peers' whole methods, in paired rounds:")
+        print(format_rows(result.rounds))
+        print(summary_line(result.rounds, TOLERANCE))
+        files += ["crosscheck.csv", "crosscheck-rounds.csv", "round-N/ with each side's output"]
+    if result.alternating:
+        print("serbench's worker and the peer's process, alternating 20 ms blocks on one CPU:")
+        print(format_alternating(result.alternating))
+        print(summary_line(result.alternating, TOLERANCE))
+        files += ["crosscheck-alternating.csv", "crosscheck-alternating-rounds.csv",
+                  "alternating/ with each side's log"]
+    print(f"serbench crosscheck: results in {cfg.outdir} ({', '.join(files)})")
     return 0

@@ -219,8 +219,8 @@ def test_the_table_shows_the_median_its_range_and_resolved() -> None:
 
 def test_the_csv_files_have_their_columns(tmp_path: Path) -> None:
     fake = FakeSides({1: 1.0, 2: 1.2}, {1: 1.0, 2: 1.0})
-    cfg = CrossConfig(tmp_path, ("orjson",), ("github",), 60.0, rounds=2)
-    rows = run_crosscheck(cfg, lambda _: None, fake.serbench, fake.peer)
+    cfg = CrossConfig(tmp_path, ("orjson",), ("github",), 60.0, rounds=2, mode="rounds")
+    rows = run_crosscheck(cfg, lambda _: None, fake.serbench, fake.peer).rounds
     with open(tmp_path / "crosscheck.csv", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
     assert list(table[0]) == FIELDS

@@ -16,12 +16,11 @@ from serbench.extensions.harness import interleaved_codecs, interleaved_paths
 from serbench.extensions.harness.interleaved import (
     RAW,
     SERBENCH,
-    calls_per_block,
-    interleave,
     summarize,
 )
 from serbench.extensions.harness.interleaved_paths import block_p50
 from serbench.extensions.harness.run import Pair, _row
+from serbench.stats.block_pairs import calls_per_block, interleave
 from serbench.transport.paths.base import PEER_PROCESS_NAME
 
 

@@ -62,3 +62,26 @@ def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     return format_table(["peer method", "codec", "document", "call", "serbench", "peer",
                          "serbench/peer", "rounds' range", "within", "resolved",
                          "faults/call", "settled"], table)
+
+
+def _faults(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def format_alternating(rows: Sequence[dict[str, Any]]) -> str:
+    """The alternating processes' table, per peer, the farthest from 1 first: each side's
+    block time per call and minor faults per call, the ratio and its rounds' range."""
+    def order(r: dict[str, Any]) -> tuple[str, float]:
+        return (r["peer"], -(abs((r["ratio"] or 1.0) - 1.0)))
+
+    table = [[r["peer"], r["codec"], r["document"], r["direction"],
+              seconds(r["serbench_s"]) if r["serbench_s"] else "-",
+              seconds(r["peer_s"]) if r["peer_s"] else "-",
+              f"{r['ratio']:.3f}" if r["ratio"] else "-", _range(r),
+              _yes_no(r["agrees"]), _yes_no(r["resolved"]),
+              _faults(r["serbench_faults_per_call"]), _faults(r["peer_faults_per_call"])]
+             for r in sorted(rows, key=order)]
+    return format_table(["peer's process", "codec", "document", "call", "serbench",
+                         "peer", "serbench/peer", "rounds' range", "within", "resolved",
+                         "faults/call serbench", "peer"], table)
+

@@ -47,7 +47,11 @@ def ratios(ours: Sequence[float | None], theirs: Sequence[float | None]) -> list
 def pair_up(ours: Sequence[float | None], theirs: Sequence[float | None],
             tolerance: float) -> Paired:
     """The verdict of one case from each side's figure per round (same order)."""
-    each = ratios(ours, theirs)
+    return verdict(ratios(ours, theirs), tolerance)
+
+
+def verdict(each: Sequence[float], tolerance: float) -> Paired:
+    """The verdict of one case from its per-round ratios."""
     if not each:
         return Paired(None, None, None, 0, None, None)
     mid = median(each)

@@ -19,6 +19,7 @@ from typing import Any
 
 from serbench.codecs import CodecUnavailable, get_codec
 from serbench.common.errors import UserError
+from serbench.extensions.crosscheck import alternating
 from serbench.extensions.crosscheck.cases import Case
 from serbench.extensions.crosscheck.documents import (
     CORPUS_DOCUMENTS,
@@ -55,6 +56,9 @@ FIELDS = ["peer", "codec", "document", "direction", "serbench_s", "peer_s", "rat
           "rounds", "ratio_min", "ratio_max", "resolved"]
 ROUND_FIELDS = ["round", "first", "peer", "codec", "document", "direction", "serbench_s",
                 "peer_s", "ratio"]
+#: What a crosscheck runs: the peers' whole methods in paired rounds, the alternating
+#: processes (`alternating`), or both.
+MODES = ("both", "rounds", "alternating")
 
 
 def split_pytest_budget(rounds: int) -> PytestBudget:
@@ -76,6 +80,8 @@ class CrossConfig:
     malloc: str = "steady"
     rounds: int = ROUNDS
     tolerance: float = TOLERANCE
+    mode: str = "both"
+    pairs: int = alternating.PAIRS
 
 
 def available(codecs: Sequence[str], say: Callable[[str], None]) -> list[str]:
@@ -174,21 +180,51 @@ def write_csv(path: Path, fields: Sequence[str], rows: Sequence[dict[str, Any]])
     return path
 
 
+@dataclass(frozen=True)
+class CrossResult:
+    """The joined rows of each part that ran (empty for a part that did not)."""
+
+    rounds: list[dict[str, Any]]
+    alternating: list[dict[str, Any]]
+
+
 def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None],
-                   serbench: SerbenchSide | None = None, peer: PeerSide | None = None
-                   ) -> list[dict[str, Any]]:
-    """Every round of both sides of every case; the joined rows (also in crosscheck.csv, and
-    each round's pairs in crosscheck-rounds.csv). `serbench` and `peer` replace the real side
-    runners (tests)."""
+                   serbench: SerbenchSide | None = None, peer: PeerSide | None = None,
+                   check: alternating.Checker | None = None) -> CrossResult:
+    """The parts `cfg.mode` asks for: every paired round of both sides' whole methods
+    (crosscheck.csv, each round's pairs in crosscheck-rounds.csv), then the alternating
+    processes (crosscheck-alternating.csv, crosscheck-alternating-rounds.csv). `serbench`,
+    `peer` and `check` replace the real side runners (tests)."""
     if cfg.rounds < 1:
         raise UserError(f"--rounds must be 1 or more, not {cfg.rounds}")
-    if peer is None and "orjson" in cfg.peers and missing_plugins():
+    if cfg.mode not in MODES:
+        raise UserError(f"unknown crosscheck mode {cfg.mode!r}; known: {', '.join(MODES)}")
+    wants_rounds = cfg.mode in ("both", "rounds")
+    if (peer is None and wants_rounds and "orjson" in cfg.peers and missing_plugins()):
         raise UserError(f"orjson's method needs {', '.join(missing_plugins())}: "
                         "pip install 'serbench[crosscheck]'")
     cfg.outdir.mkdir(parents=True, exist_ok=True)
     units = plan(cfg, write_filesystem(cfg.outdir), say)
     if not units:
         raise UserError("nothing to cross-check: no codec of either peer is installed")
+    rows: list[dict[str, Any]] = []
+    if wants_rounds:
+        rows = _paired_rounds(cfg, units, say, serbench, peer)
+    alternated: list[dict[str, Any]] = []
+    if cfg.mode in ("both", "alternating"):
+        results = alternating.run_alternating(
+            units, cfg.rounds, cfg.outdir,
+            check or alternating.real_checker(cfg.malloc, cfg.pairs), say)
+        alternated = alternating.join(units, results, cfg.tolerance)
+        write_csv(cfg.outdir / alternating.CSV_NAME, alternating.FIELDS, alternated)
+        write_csv(cfg.outdir / alternating.ROUNDS_CSV_NAME, alternating.ROUND_FIELDS,
+                  alternating.round_rows(units, results))
+    return CrossResult(rows, alternated)
+
+
+def _paired_rounds(cfg: CrossConfig, units: Sequence[Unit], say: Callable[[str], None],
+                   serbench: SerbenchSide | None, peer: PeerSide | None
+                   ) -> list[dict[str, Any]]:
     budgets = split_budget(cfg.serbench_time_s, cfg.rounds, units)
     low, high = (f"{f(budgets.values()):.3g}" for f in (min, max))
     say(f"{cfg.rounds} paired round{'s' * (cfg.rounds != 1)} of {len(units)} document"

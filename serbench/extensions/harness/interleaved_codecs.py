@@ -27,12 +27,11 @@ from serbench.extensions.harness.interleaved import (
     RAW,
     SERBENCH,
     add_options,
-    calls_per_block,
-    interleave,
     summarize,
     write_result,
 )
 from serbench.payloads.cache import made_payload
+from serbench.stats.block_pairs import calls_per_block, interleave
 from serbench.transport import placement
 
 
