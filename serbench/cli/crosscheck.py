@@ -61,6 +61,9 @@ def add_crosscheck_command(sub: Subparsers) -> None:
                         "turns in 20 ms blocks on one CPU; both (default)")
     p.add_argument("--pairs", type=int, default=PAIRS, metavar="N",
                    help=f"pairs of blocks per case and round, alternating (default: {PAIRS})")
+    p.add_argument("--history", choices=["on", "off"], default="on",
+                   help="alternating: the peer's process runs the document's earlier cases "
+                        "first, as its method does (on, default), or starts at the case (off)")
     p.add_argument("--quick", action="store_true",
                    help="pytest-benchmark at 0.05 s/0.2 s per round and serbench at its minimum "
                         "rounds, still --rounds paired rounds (checks that it works, not a "
@@ -101,7 +104,7 @@ def config(args: argparse.Namespace) -> CrossConfig:
     if args.quick:
         total_s, budget = QUICK_SERBENCH_S, QUICK_PYTEST
     return CrossConfig(outdir, peers, documents, total_s, budget, args.malloc, args.rounds,
-                       mode=args.mode, pairs=args.pairs)
+                       mode=args.mode, pairs=args.pairs, history=args.history == "on")
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:

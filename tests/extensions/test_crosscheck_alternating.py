@@ -90,6 +90,7 @@ def test_a_cases_row_is_the_median_of_its_rounds() -> None:
     assert (first["ratio_min"], first["ratio_max"]) == pytest.approx((1.02, 1.12))
     assert first["resolved"] is False and first["rounds"] == 3  # 1.12 is beyond the band
     assert first["serbench_faults_per_call"] == 0.0  # median of 0, 7, 0
+    assert first["faults_differ"] is True and rows[1]["faults_differ"] is False  # 7 vs 0
     assert rows[1]["rounds"] == 1 and rows[1]["resolved"] is None
     assert len(rows) == 2  # cases without a round have no row
     table = format_alternating(rows)
@@ -202,3 +203,21 @@ def test_the_command_line_sets_the_mode_and_pairs(tmp_path: Path) -> None:
     bad = ["crosscheck", "--pairs", "0"]
     with pytest.raises(UserError, match="--pairs must be 1 or more"):
         config(build_parser(bad).parse_args(bad))
+
+
+def test_faults_differ_beyond_a_tenth_and_one_per_call() -> None:
+    assert alternating.faults_differ(1150.0, 538.0)
+    assert alternating.faults_differ(1.5, 0.0)
+    assert not alternating.faults_differ(0.5, 0.0)  # under one fault per call
+    assert not alternating.faults_differ(1000.0, 950.0)  # within a tenth
+
+
+def test_without_history_the_peer_starts_at_the_case(tmp_path: Path) -> None:
+    fake = FakeChecker()
+    cfg = CrossConfig(tmp_path, ("msgspec",), (), rounds=1, mode="alternating", history=False)
+    run_crosscheck(cfg, lambda _: None, check=fake)
+    assert fake.asked and all(earlier == 0 for _, _, earlier, _ in fake.asked)
+    with_history = FakeChecker()
+    run_crosscheck(CrossConfig(tmp_path / "h", ("msgspec",), (), rounds=1, mode="alternating"),
+                   lambda _: None, check=with_history)
+    assert [e for _, _, e, _ in with_history.asked] == list(range(len(with_history.asked)))

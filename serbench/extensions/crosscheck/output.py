@@ -70,7 +70,9 @@ def _faults(value: float | None) -> str:
 
 def format_alternating(rows: Sequence[dict[str, Any]]) -> str:
     """The alternating processes' table, per peer, the farthest from 1 first: each side's
-    block time per call and minor faults per call, the ratio and its rounds' range."""
+    block time per call and minor faults per call (medians over rounds; "apart" when they
+    differed in some round: the heap's state, docs/crosscheck.md), the ratio and its rounds'
+    range."""
     def order(r: dict[str, Any]) -> tuple[str, float]:
         return (r["peer"], -(abs((r["ratio"] or 1.0) - 1.0)))
 
@@ -79,9 +81,10 @@ def format_alternating(rows: Sequence[dict[str, Any]]) -> str:
               seconds(r["peer_s"]) if r["peer_s"] else "-",
               f"{r['ratio']:.3f}" if r["ratio"] else "-", _range(r),
               _yes_no(r["agrees"]), _yes_no(r["resolved"]),
-              _faults(r["serbench_faults_per_call"]), _faults(r["peer_faults_per_call"])]
+              _faults(r["serbench_faults_per_call"]), _faults(r["peer_faults_per_call"]),
+              "yes" if r["faults_differ"] else ""]
              for r in sorted(rows, key=order)]
     return format_table(["peer's process", "codec", "document", "call", "serbench",
                          "peer", "serbench/peer", "rounds' range", "within", "resolved",
-                         "faults/call serbench", "peer"], table)
+                         "faults/call serbench", "peer", "apart"], table)
 

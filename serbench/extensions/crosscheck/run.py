@@ -82,6 +82,8 @@ class CrossConfig:
     tolerance: float = TOLERANCE
     mode: str = "both"
     pairs: int = alternating.PAIRS
+    #: The peer's process runs the document's earlier cases first, as its method does.
+    history: bool = True
 
 
 def available(codecs: Sequence[str], say: Callable[[str], None]) -> list[str]:
@@ -214,7 +216,8 @@ def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None],
     if cfg.mode in ("both", "alternating"):
         results = alternating.run_alternating(
             units, cfg.rounds, cfg.outdir,
-            check or alternating.real_checker(cfg.malloc, cfg.pairs), say)
+            check or alternating.real_checker(cfg.malloc, cfg.pairs), say,
+            history=cfg.history)
         alternated = alternating.join(units, results, cfg.tolerance)
         write_csv(cfg.outdir / alternating.CSV_NAME, alternating.FIELDS, alternated)
         write_csv(cfg.outdir / alternating.ROUNDS_CSV_NAME, alternating.ROUND_FIELDS,
