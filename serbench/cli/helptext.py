@@ -39,11 +39,14 @@ DESCRIPTIONS = {
                "target.",
     "crosscheck": "Time the same codec calls on the same inputs with serbench and with the "
                   "codecs' own benchmark methods (orjson's pytest-benchmark run on its four "
-                  "documents, msgspec's timeit autorange on a 1 000-node filesystem tree) in "
-                  "paired rounds: per round and document, both sides back to back in fresh "
-                  "processes, the first alternating. Prints serbench / peer per cell as the "
-                  "median of the rounds' ratios, their range, whether the rounds agree among "
-                  "themselves (resolved), and each cell's faults per call. Needs "
+                  "documents, msgspec's timeit autorange on a 1 000-node filesystem tree), two "
+                  "ways: the whole methods in paired rounds (per round and document, both "
+                  "sides back to back in fresh processes, the first alternating), and "
+                  "alternating processes (per case and round, serbench's worker and the peer's "
+                  "process set up as their methods would be, timing 20 ms blocks in turn on "
+                  "one CPU, which takes the machine's phases out). Prints serbench / peer per "
+                  "cell as the median of the rounds' ratios, their range, whether the rounds "
+                  "agree among themselves (resolved), and faults per call. Needs "
                   "pip install 'serbench[crosscheck]' and serbench corpus fetch.",
     "variance": "Where a run's variance comes from (between worker processes or between the "
                 "values of one process) and the values per process that buy the most precision "
@@ -71,6 +74,7 @@ EXAMPLES = {
               "--secret-file ~/.serbench-secret --timeout 30s"],
     "harness": ["serbench harness --quick -o results/harness"],
     "crosscheck": ["serbench crosscheck -o results/crosscheck",
+                   "serbench crosscheck --mode alternating -o results/crosscheck",
                    "serbench crosscheck --documents github --peers orjson --rounds 2 --quick"],
     "variance": ["serbench variance results/variance"],
     "load": ["serbench load --codecs msgpack,orjson --duration 5s --warmup-duration 1s "

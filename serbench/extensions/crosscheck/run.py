@@ -7,6 +7,10 @@ stretch of the machine's time. A case's ratio is the median of its per-round rat
 it agrees when that is within `tolerance` (5 %), and is resolved when every round's ratio
 falls on the same side of the band. Every row also carries serbench's faults per call and
 settled workers, the first two things to look at when it disagrees (docs/crosscheck.md).
+
+The alternating processes (`alternating`) are the second comparison: per case and round, the
+two methods' processes alive side by side, taking turns in short blocks on one CPU, so the
+machine's phases fall out of the ratio. `CrossConfig.mode` picks either or both.
 """
 
 from __future__ import annotations
