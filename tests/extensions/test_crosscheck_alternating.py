@@ -221,3 +221,21 @@ def test_without_history_the_peer_starts_at_the_case(tmp_path: Path) -> None:
     run_crosscheck(CrossConfig(tmp_path / "h", ("msgspec",), (), rounds=1, mode="alternating"),
                    lambda _: None, check=with_history)
     assert [e for _, _, e, _ in with_history.asked] == list(range(len(with_history.asked)))
+
+
+def test_an_interrupted_check_keeps_the_rounds_it_measured(tmp_path: Path) -> None:
+    fake = FakeChecker()
+
+    def check(unit: Unit, case: Case, number: int, earlier: Sequence[Case],
+              work: Path) -> CaseRound:
+        if len(fake.asked) == 2:
+            raise KeyboardInterrupt
+        return fake(unit, case, number, earlier, work)
+
+    cfg = CrossConfig(tmp_path, ("orjson",), ("github",), rounds=1, mode="alternating")
+    with pytest.raises(KeyboardInterrupt):
+        run_crosscheck(cfg, lambda _: None, check=check)
+    with open(tmp_path / alternating.ROUNDS_CSV_NAME, encoding="utf-8") as f:
+        kept = list(csv.DictReader(f))
+    assert [(r["codec"], r["direction"]) for r in kept] == [("json", "encode"),
+                                                            ("json", "decode")]

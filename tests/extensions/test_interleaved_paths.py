@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import types
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +126,16 @@ def test_a_paths_row_pools_every_rounds_block_pairs(tmp_path: Path) -> None:
     assert row["interleaved_block_pairs"] == 3
     assert row["meets_target"] is False and row["target"] == "p50 ratio <= 1.2"
     assert row["raw_p50_s"] == 10.0 and row["serbench_p50_s"] == 13.0
+
+
+def test_the_in_process_floor_runs_its_set_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyperf timeit would run the set-up in every value (a block here); the statement reads
+    the set-up's names and runs once per call."""
+    probe = types.ModuleType("_floor_probe")
+    probe.log = []  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "_floor_probe", probe)
+    timed = interleaved_codecs.floor_loop(
+        "log.append(len(log))", ["import _floor_probe", "log = _floor_probe.log",
+                                  "log.append('setup')"])
+    assert timed(5) >= 0 and timed(3) >= 0
+    assert probe.log == ["setup", *range(1, 9)]  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ timeit's last batch: both sides here are block means) and pytest's own plug-ins 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import random
 import select
@@ -198,17 +199,24 @@ def run_alternating(units: Sequence[Unit], rounds: int, outdir: Path, check: Che
                     say: Callable[[str], None], seed: int = 1, history: bool = True
                     ) -> list[CaseRound]:
     """Every case of every unit in every round, fresh processes each time; `history=False`
-    gives the peer's process no earlier cases (to tell their effect apart)."""
+    gives the peer's process no earlier cases (to tell their effect apart). Each case's round
+    is appended to `ROUNDS_CSV_NAME` as soon as it is measured, so an interrupted check keeps
+    what it measured."""
     out: list[CaseRound] = []
-    for number in range(1, rounds + 1):
-        for unit in units:
-            say(f"alternating round {number}/{rounds}, {unit.document}: serbench and "
-                f"{unit.peer}'s process, {len(unit.cases)} cases")
-            for case in unit.cases:
-                work = outdir / "alternating" / f"round-{number}" / case.ident.replace(
-                    "|", "-").replace(":", "-")
-                earlier = earlier_cases(unit, case, number, seed) if history else []
-                out.append(check(unit, case, number, earlier, work))
+    with open(outdir / ROUNDS_CSV_NAME, "w", newline="", encoding="utf-8") as sink:
+        writer = csv.DictWriter(sink, fieldnames=ROUND_FIELDS)
+        writer.writeheader()
+        for number in range(1, rounds + 1):
+            for unit in units:
+                say(f"alternating round {number}/{rounds}, {unit.document}: serbench and "
+                    f"{unit.peer}'s process, {len(unit.cases)} cases")
+                for case in unit.cases:
+                    work = outdir / "alternating" / f"round-{number}" / case.ident.replace(
+                        "|", "-").replace(":", "-")
+                    earlier = earlier_cases(unit, case, number, seed) if history else []
+                    out.append(check(unit, case, number, earlier, work))
+                    writer.writerows(round_rows([unit], out[-1:]))
+                    sink.flush()
     return out
 
 

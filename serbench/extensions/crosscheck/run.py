@@ -224,8 +224,6 @@ def run_crosscheck(cfg: CrossConfig, say: Callable[[str], None],
             history=cfg.history)
         alternated = alternating.join(units, results, cfg.tolerance)
         write_csv(cfg.outdir / alternating.CSV_NAME, alternating.FIELDS, alternated)
-        write_csv(cfg.outdir / alternating.ROUNDS_CSV_NAME, alternating.ROUND_FIELDS,
-                  alternating.round_rows(units, results))
     return CrossResult(rows, alternated)
 
 

@@ -3,9 +3,9 @@ interleaved blocks (serbench.extensions.harness.interleaved): `python -m
 serbench.extensions.harness.interleaved_codecs --codec orjson --payload records:1000
 --scenario decode --json out.json`.
 
-The floor is the codec's row of `floors.py` as `pyperf timeit` runs it: its set-up lines and
-its statement in one `timeit.Timer` (pyperf timeit's template: set-up and loop in one
-function, the set-up run again at every call of it, the GC left as the policy set it).
+The floor is the codec's row of `floors.py`: its set-up lines run once, then its statement in
+timeit's loop with the set-up's names as locals (`floor_loop`), the GC left as the policy set
+it.
 serbench's side is the codec built and bound as a cell builds it, timed by the cell's own loop
 (`cells.loops.encode_loop`, `decode_loop` of a memoryview). A block's figure is its mean per
 call. `serbench harness` runs this once per codec pair and round, beside the two
@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
-import timeit
+from collections.abc import Sequence
 from typing import Any
 
 from serbench.cells.allocator import apply_malloc_policy
-from serbench.cells.loops import decode_loop, encode_loop
+from serbench.cells.loops import TimeFunc, decode_loop, encode_loop
 from serbench.codecs import get_codec, joined
 from serbench.codecs.bind import bound_codec
 from serbench.common.vocabulary import MALLOC_STEADY
@@ -37,6 +37,36 @@ from serbench.payloads.cache import made_payload
 from serbench.stats.block_pairs import calls_per_block, interleave
 from serbench.transport import placement
 
+_FLOOR_TEMPLATE = """
+def inner(_it, _timer, {bound}):
+    _t0 = _timer()
+    for _i in _it:
+        {statement}
+    return _timer() - _t0
+"""
+
+
+def floor_loop(statement: str, setup: Sequence[str]) -> TimeFunc:
+    """The floor's statement in timeit's loop, its set-up run once beforehand.
+
+    pyperf timeit runs the set-up inside the timed function, again for every value, so each
+    value builds fresh objects (a cattrs converter generates its code on its first call, inside
+    the loop) and leaves their garbage to the GC; here, where a block is a value, that would be
+    timed once per block. The set-up's names the statement uses are bound as the function's
+    defaults, so the statement reads them as locals, as in pyperf's template."""
+    namespace: dict[str, Any] = {}
+    exec("\n".join(setup), namespace)  # the floor table's own constant text
+    used = [n for n in compile(statement, "<floor>", "exec").co_names if n in namespace]
+    source = _FLOOR_TEMPLATE.format(bound=", ".join(f"{n}={n}" for n in used),
+                                    statement=statement.replace("\n", "\n" + " " * 8))
+    exec(source, namespace)
+    inner = namespace["inner"]
+
+    def timed(calls: int) -> float:
+        return float(inner(itertools.repeat(None, calls), time.perf_counter))
+
+    return timed
+
 
 def measure(codec_name: str, spec: str, scenario: str, pairs: int, block_s: float,
             pin: str = "same", gc: str = "on", malloc: str = MALLOC_STEADY) -> dict[str, Any]:
@@ -45,14 +75,7 @@ def measure(codec_name: str, spec: str, scenario: str, pairs: int, block_s: floa
     malloc_applied = apply_malloc_policy(malloc)  # first, as a cell does
     placement.pin_self(placement.cpus_for(pin)[0])
     row = FLOORS[codec_name]
-    # pyperf timeit's template runs the set-up in every call of `inner` and leaves the GC as
-    # it is; `Timer.timeit` would disable it, so the floor calls `inner` itself.
-    timer = timeit.Timer(row.statement(scenario),
-                         setup="\n".join(floor_setup(row, spec, scenario)))
-
-    def floor(calls: int) -> float:
-        return float(timer.inner(itertools.repeat(None, calls), time.perf_counter))  # type: ignore[attr-defined]
-
+    floor = floor_loop(row.statement(scenario), floor_setup(row, spec, scenario))
     made = made_payload(spec, None)
     codec = bound_codec(get_codec(codec_name), made)
     obj = codec.prepared(made.obj)
