@@ -46,22 +46,32 @@ def _range(r: dict[str, Any]) -> str:
     return f"{r['ratio_min']:.3f}-{r['ratio_max']:.3f}"
 
 
+def _farthest_first(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per peer, the ratio farthest from 1 first."""
+    return sorted(rows, key=lambda r: (r["peer"], -(abs((r["ratio"] or 1.0) - 1.0))))
+
+
+#: The columns both tables open with, after their own name for the peer's side.
+_SHARED = ["codec", "document", "call", "serbench", "peer", "serbench/peer", "rounds' range",
+           "within", "resolved"]
+
+
+def _shared(r: dict[str, Any]) -> list[str]:
+    """A row's cells under `_SHARED` (its peer first)."""
+    return [r["peer"], r["codec"], r["document"], r["direction"],
+            seconds(r["serbench_s"]) if r["serbench_s"] else "-",
+            seconds(r["peer_s"]) if r["peer_s"] else "-",
+            f"{r['ratio']:.3f}" if r["ratio"] else "-", _range(r),
+            _yes_no(r["agrees"]), _yes_no(r["resolved"])]
+
+
 def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     """A plain table, per peer, the farthest from 1 first."""
-    def order(r: dict[str, Any]) -> tuple[str, float]:
-        return (r["peer"], -(abs((r["ratio"] or 1.0) - 1.0)))
-
-    table = [[r["peer"], r["codec"], r["document"], r["direction"],
-              seconds(r["serbench_s"]) if r["serbench_s"] else "-",
-              seconds(r["peer_s"]) if r["peer_s"] else "-",
-              f"{r['ratio']:.3f}" if r["ratio"] else "-", _range(r),
-              _yes_no(r["agrees"]), _yes_no(r["resolved"]),
+    table = [[*_shared(r),
               "-" if r["faults_per_call"] is None else f"{r['faults_per_call']:g}",
               f"{r['settled_workers'] or '-'}/{r['processes'] or '-'}"]
-             for r in sorted(rows, key=order)]
-    return format_table(["peer method", "codec", "document", "call", "serbench", "peer",
-                         "serbench/peer", "rounds' range", "within", "resolved",
-                         "faults/call", "settled"], table)
+             for r in _farthest_first(rows)]
+    return format_table(["peer method", *_SHARED, "faults/call", "settled"], table)
 
 
 def _faults(value: float | None) -> str:
@@ -73,18 +83,9 @@ def format_alternating(rows: Sequence[dict[str, Any]]) -> str:
     block time per call and minor faults per call (medians over rounds; "apart" when they
     differed in some round: the heap's state, docs/crosscheck.md), the ratio and its rounds'
     range."""
-    def order(r: dict[str, Any]) -> tuple[str, float]:
-        return (r["peer"], -(abs((r["ratio"] or 1.0) - 1.0)))
-
-    table = [[r["peer"], r["codec"], r["document"], r["direction"],
-              seconds(r["serbench_s"]) if r["serbench_s"] else "-",
-              seconds(r["peer_s"]) if r["peer_s"] else "-",
-              f"{r['ratio']:.3f}" if r["ratio"] else "-", _range(r),
-              _yes_no(r["agrees"]), _yes_no(r["resolved"]),
+    table = [[*_shared(r),
               _faults(r["serbench_faults_per_call"]), _faults(r["peer_faults_per_call"]),
               "yes" if r["faults_differ"] else ""]
-             for r in sorted(rows, key=order)]
-    return format_table(["peer's process", "codec", "document", "call", "serbench",
-                         "peer", "serbench/peer", "rounds' range", "within", "resolved",
-                         "faults/call serbench", "peer", "apart"], table)
-
+             for r in _farthest_first(rows)]
+    return format_table(["peer's process", *_SHARED, "faults/call serbench", "peer", "apart"],
+                        table)
