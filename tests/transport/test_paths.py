@@ -16,6 +16,7 @@ import textwrap
 import time
 from array import array
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,34 @@ def test_a_killed_peer_fails_with_one_line(transport: str) -> None:
     # Noticed as the peer's death, not as the I/O timeout running out (the pool's executor
     # reports its broken pool in its own words).
     assert "no reply within" not in message
+
+
+def _failed_call(error: BaseException) -> Future[Any]:
+    failed: Future[Any] = Future()
+    failed.set_exception(error)
+    return failed
+
+
+@pytest.mark.slow
+def test_a_pool_call_failed_by_the_closing_executor_is_the_peers_death() -> None:
+    # After its worker dies the executor closes its call queue, and a call its feeder thread
+    # was still writing fails with the pipe's OSError, not BrokenProcessPool (seen once in CI).
+    with open_path("pool", _config("pickle")) as path:
+        path.start("stream", 4)
+        path._pending.append(_failed_call(OSError(9, "Bad file descriptor")))
+        with pytest.raises(OSError) as live:  # a live pool: the error is the call's own
+            path.read_ack()
+        assert not isinstance(live.value, PathFailed)
+        assert path.pid is not None
+        os.kill(path.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10.0
+        while path.ended() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        path._pending.append(_failed_call(OSError(9, "Bad file descriptor")))
+        with pytest.raises(PathFailed) as err:
+            path.read_ack()
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("pool:") and "signal 9" in message
 
 
 @pytest.mark.slow

@@ -101,6 +101,13 @@ class PoolPath(PathBase):
                 return future.result(timeout)
             except (BrokenProcessPool, FutureTimeout) as exc:
                 raise self.failure(exc) from exc
+            except OSError as exc:
+                # When a worker dies the executor closes its call queue; a call its feeder
+                # thread was still writing fails with the pipe's error (EBADF), not
+                # BrokenProcessPool. That is the peer's death too.
+                if self._broken():
+                    raise self.failure(exc) from exc
+                raise
 
         def roundtrip(frame: Any) -> Any:
             try:
@@ -123,6 +130,11 @@ class PoolPath(PathBase):
         for future in self._pending:
             result(future)
         self._pending.clear()
+
+    def _broken(self) -> bool:
+        """The executor has marked itself broken, or its worker has ended."""
+        return bool(getattr(getattr(self, "_pool", None), "_broken", False)) or (
+            self.ended() is not None)
 
     def ended(self) -> str | None:
         """How the worker ended, asked of its `Process` (multiprocessing reaps it: a
