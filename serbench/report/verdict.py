@@ -271,7 +271,8 @@ def _on_front(codec: str, points: dict[str, tuple[float, int | None]]) -> bool:
 
 
 def factor_words(pick: Pick) -> str:
-    """`1.56 ± 0.03x faster than pickle`, `2.1x smaller than pickle` or "" (no comparison)."""
+    """`1.56 ± 0.03x faster than pickle`, `2.1x smaller than pickle`, `as small as pickle
+    (1.00x)` or "" (no comparison)."""
     if pick.factor is None or not pick.versus:
         return ""
     word = "smaller" if pick.question == SMALLEST else "faster"
@@ -286,6 +287,9 @@ def factor_words(pick: Pick) -> str:
               if factor.known else "")
     # A winner the run cannot separate from `versus` is not claimed faster than it.
     unshown = " (not significant)" if pick.versus in pick.ties else ""
+    if f"{estimate:.2f}" == "1.00":  # "1.00x smaller" would claim a difference it cannot show
+        same = "as small as" if pick.question == SMALLEST else "as fast as"
+        return f"{same} {pick.versus} ({estimate:.2f}{spread}{TIMES}){unshown}"
     return f"{estimate:.2f}{spread}{TIMES} {word} than {pick.versus}{unshown}"
 
 

@@ -153,3 +153,12 @@ def test_a_winner_behind_the_reference_is_said_slower_and_a_suspect_one_marked()
     assert verdict_text(flagged)[0].endswith("[suspect]")
     (section,) = verdict_sections(flagged, [])
     assert "suspect" in section.lines[0].answer
+
+
+def test_a_winner_level_with_the_reference_is_said_as_small_not_smaller() -> None:
+    table = {c: row for c, row in TABLE.items() if c in ("pickle", "fastpy", "json")}
+    table["fastpy"] = (table["fastpy"][0], 500, *table["fastpy"][2:])
+    table["json"] = (table["json"][0], 501, *table["json"][2:])
+    smallest = picks(synthetic_run(table))[SMALLEST]
+    assert smallest.versus and smallest.factor is not None
+    assert factor_words(smallest) == f"as small as {smallest.versus} (1.00{X})"

@@ -148,9 +148,8 @@ def join(results: Sequence[RoundResult], tolerance: float = TOLERANCE) -> list[d
             ours = [_float(s.get("mean_s")) for s in summaries]
             theirs = [r.theirs.get(case.ident) for r in mine]
             paired = pair_up(ours, theirs, tolerance)
-            label = next((s["payload"] for s in summaries if s.get("payload")), case.payload)
-            rows.append({
-                "peer": unit.peer, "codec": case.codec, "document": label,
+            rows.append({  # the document as the alternating table and the rounds' CSV name it
+                "peer": unit.peer, "codec": case.codec, "document": unit.document,
                 "direction": case.direction, "serbench_s": median_of(ours),
                 "peer_s": median_of(theirs), "ratio": paired.ratio, "agrees": paired.agrees,
                 "faults_per_call": median_of([_float(s.get("faults_per_call"))
