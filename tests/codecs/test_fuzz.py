@@ -9,9 +9,10 @@ reason); never another exception, never hang (`HANG_GUARD_S`), and never grow th
 more than `MAX_GROWTH_MB`. A crash of a C extension would take the test process down.
 
 How many inputs: `SERBENCH_FUZZ_EXAMPLES` per codec (default 2000, half random, half mutated,
-plus the fixed list); the goal for a release check is 10000. The last test sends
-`SERBENCH_FUZZ_FRAMES` mutated frames per codec (default 1000) through a running
-`serbench serve` in round-trip mode:
+plus the fixed list); the goal for a release check is 10000. The fast path (`-m "not slow"`)
+fuzzes the core codecs with random bytes at the zoo's share; the full suite gives them all of
+it. The last test sends `SERBENCH_FUZZ_FRAMES` mutated frames per codec (default 1000) through
+a running `serbench serve` in round-trip mode:
 
     SERBENCH_FUZZ_EXAMPLES=10000 SERBENCH_FUZZ_FRAMES=10000 \
         python -m pytest tests/codecs/test_fuzz.py -s
@@ -287,10 +288,20 @@ def _run(tally: Tally, strategy: st.SearchStrategy[bytes], examples: int) -> Non
 # --- random bytes ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", FUZZED)
+#: The core codecs' full budgets run in the full suite; the fast path fuzzes them briefly.
+SLOW_IF_CORE = [pytest.param(n, marks=pytest.mark.slow) if n in CORE else n for n in FUZZED]
+
+
+@pytest.mark.parametrize("name", SLOW_IF_CORE)
 def test_random_bytes(name: str) -> None:
     examples = _budget(name, PER_STRATEGY, "SERBENCH_FUZZ_EXAMPLES")
     _run(Tally(_bound(name), "random"), st.binary(max_size=MAX_INPUT), examples)
+
+
+@pytest.mark.parametrize("name", sorted(CORE & set(FUZZED)))
+def test_random_bytes_briefly(name: str) -> None:
+    examples = max(1, PER_STRATEGY * ZOO_SHARE // 100)
+    _run(Tally(_bound(name), "random, brief"), st.binary(max_size=MAX_INPUT), examples)
 
 
 # --- mutated valid encodings -----------------------------------------------------------------

@@ -233,7 +233,12 @@ def test_every_schema_codec_has_a_floor_row() -> None:
     assert {row.codec for row in ROWS} == set(CODECS)
 
 
-@pytest.mark.parametrize("spec", ["small", "records:1000"])
+#: The harness's two floor payloads; the large one only in the full suite (the fast path
+#: keeps under a minute).
+FLOOR_PAYLOADS = ["small", pytest.param("records:1000", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("spec", FLOOR_PAYLOADS)
 @pytest.mark.parametrize("name", CODECS)
 def test_floor_rows_produce_the_bound_codecs_bytes(name: str, spec: str) -> None:
     bound, made = _bind(name, spec)
