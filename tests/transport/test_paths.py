@@ -34,6 +34,7 @@ from serbench.transport.paths import (
     open_path,
     skip_reason,
 )
+from serbench.transport.paths.redis_path import UNCOPIED_FROM, handed
 from serbench.transport.paths.redis_server import RedisServer, redis_missing, sweep_leftovers
 
 OBJ = {"id": 7, "name": "tiny", "values": [1.5, 2.5], "tags": ["a", "b"]}
@@ -211,6 +212,17 @@ def test_a_pool_call_failed_by_the_closing_executor_is_the_peers_death() -> None
             path.read_ack()
     message = str(err.value)
     assert "\n" not in message and message.startswith("pool:") and "signal 9" in message
+
+
+def test_redis_gets_small_frames_as_bytes_and_large_ones_as_memoryviews() -> None:
+    small, large = b"x" * (UNCOPIED_FROM - 1), b"x" * UNCOPIED_FROM
+    assert handed(small) is small
+    assert type(handed(memoryview(small))) is bytes and handed(memoryview(small)) == small
+    for frame in (large, bytearray(large), memoryview(large)):
+        view = handed(frame)
+        assert type(view) is memoryview and view.format == "B" and view.nbytes == len(large)
+    doubles = memoryview(array("d", bytes(UNCOPIED_FROM)))  # a buffer of 8-byte items
+    assert handed(doubles).nbytes == UNCOPIED_FROM and len(handed(doubles)) == UNCOPIED_FROM
 
 
 @pytest.mark.slow

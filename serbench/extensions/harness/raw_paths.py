@@ -5,8 +5,9 @@ For each path the shortest loop a user would write: the same frame sent and echo
 forked peer that does nothing else (`send_bytes`/`recv_bytes`; `put`/`get`; `submit(echo,
 frame).result()`; a shared-memory region and a pipe of lengths; a DEALER and a ROUTER that
 sends back what it receives part by part, copying only below ZeroMQ's zero-copy size;
-`LPUSH`/`BRPOP` on a private redis-server). `OPENERS[transport](cleanup, peer_cpu, size)`
-forks the peer (closed by `cleanup`) and returns the loop's one round trip.
+`LPUSH`/`BRPOP` on a private redis-server, a large value as a memoryview).
+`OPENERS[transport](cleanup, peer_cpu, size)` forks the peer (closed by `cleanup`) and returns
+the loop's one round trip.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from serbench.common.vocabulary import PATH_TRANSPORTS
 from serbench.transport import placement
 from serbench.transport.paths.base import fork_peer, stop_peer
+from serbench.transport.paths.redis_path import UNCOPIED_FROM
 from serbench.transport.paths.redis_server import RedisServer
 from serbench.transport.paths.zmq_path import ZERO_COPY_FROM
 
@@ -182,10 +184,13 @@ def _redis(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
     server = cleanup.enter_context(RedisServer())
     path = server.socket_path
 
+    # A large value goes as a memoryview, which redis-py sends uncopied (redis_path.handed).
+    hand: Callable[[bytes], Any] = memoryview if size >= UNCOPIED_FROM else bytes
+
     def body() -> None:
         client: Any = redis.Redis(unix_socket_path=path)
         while True:
-            client.lpush("r", client.brpop(["q"])[1])
+            client.lpush("r", hand(client.brpop(["q"])[1]))
 
     _peer(cleanup, cpu, body)
     client: Any = redis.Redis(unix_socket_path=path)
@@ -193,7 +198,7 @@ def _redis(cleanup: contextlib.ExitStack, cpu: int | None, size: int) -> Call:
     lpush, brpop = client.lpush, client.brpop
 
     def call(frame: bytes) -> Any:
-        lpush("q", frame)
+        lpush("q", hand(frame))
         return brpop(["r"])[1]
 
     return call
