@@ -289,7 +289,7 @@ def factor_words(pick: Pick) -> str:
     unshown = " (not significant)" if pick.versus in pick.ties else ""
     if f"{estimate:.2f}" == "1.00":  # "1.00x smaller" would claim a difference it cannot show
         same = "as small as" if pick.question == SMALLEST else "as fast as"
-        return f"{same} {pick.versus} ({estimate:.2f}{spread}{TIMES}){unshown}"
+        return f"{same} {pick.versus} ({estimate:.2f}{spread}{TIMES})"  # no claim to qualify
     return f"{estimate:.2f}{spread}{TIMES} {word} than {pick.versus}{unshown}"
 
 
