@@ -115,7 +115,8 @@ class RedisPath(PathBase):
                    f"{' with hiredis' if HIREDIS_AVAILABLE else ' (hiredis missing)'}",
             calls=("LPUSH requests pickle.dumps(obj, HIGHEST_PROTOCOL) / BRPOP replies"
                    if config.native else "LPUSH requests frame / BRPOP replies"),
-            copies="redis-py writes each frame to the socket, the server stores and sends "
+            copies="redis-py packs a frame under 64 KiB into the command (one copy) and "
+                   "writes a larger one to the socket uncopied; the server stores and sends "
                    "it; a list of buffers (out-of-band) is joined first")
 
     def start(self, scenario: str, batch: int | None) -> None:
