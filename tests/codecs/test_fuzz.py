@@ -191,6 +191,10 @@ def _budget(name: str, default: int, env: str) -> int:
     zoo's, unless the environment sets a count for everyone."""
     if env in os.environ or name in CORE:
         return default
+    return _zoo_share(default)
+
+
+def _zoo_share(default: int) -> int:
     return max(1, default * ZOO_SHARE // 100)
 
 
@@ -300,7 +304,7 @@ def test_random_bytes(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(CORE & set(FUZZED)))
 def test_random_bytes_briefly(name: str) -> None:
-    examples = max(1, PER_STRATEGY * ZOO_SHARE // 100)
+    examples = _zoo_share(PER_STRATEGY)
     _run(Tally(_bound(name), "random, brief"), st.binary(max_size=MAX_INPUT), examples)
 
 

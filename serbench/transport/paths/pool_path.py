@@ -133,8 +133,7 @@ class PoolPath(PathBase):
 
     def _broken(self) -> bool:
         """The executor has marked itself broken, or its worker has ended."""
-        return bool(getattr(getattr(self, "_pool", None), "_broken", False)) or (
-            self.ended() is not None)
+        return bool(getattr(self._pool, "_broken", False)) or self.ended() is not None
 
     def ended(self) -> str | None:
         """How the worker ended, asked of its `Process` (multiprocessing reaps it: a
